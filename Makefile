@@ -1,0 +1,59 @@
+# Orrery — run `make` for the list of targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := bin/orrery
+GO_TEST_FLAGS ?= -race -count=1
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build bin/orrery
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orrery
+
+.PHONY: run
+run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery.db
+	$(BIN) server start
+
+.PHONY: test
+test: test-go compat bench-smoke ## Run every test: Go (race), Prefect compat, benchmark smoke
+
+.PHONY: test-go
+test-go: ## Go unit, conformance and API tests with the race detector
+	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: compat
+compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)
+	ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh
+
+.PHONY: compat-reference
+compat-reference: ## The same compat suite against the real Prefect 2.7.12 server
+	COMPAT_TARGET=prefect bash tests/compat/run.sh
+
+.PHONY: bench
+bench: build ## Load benchmark: transitions/s, p50/p95/p99, RSS at 1/8/64 clients
+	bash bench/run.sh
+
+.PHONY: bench-smoke
+bench-smoke: build ## A seconds-long run of the benchmark harness (part of make test)
+	bash bench/run.sh --smoke
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for 20s
+	@for pkg_target in $$(go test -list 'Fuzz.*' ./... 2>/dev/null | awk '/^ok/ {pkg=$$2} /^Fuzz/ {print pkg":"$$1}'); do \
+	  pkg=$${pkg_target%%:*}; target=$${pkg_target##*:}; \
+	  echo "== $$pkg $$target"; go test -run '^$$' -fuzz "^$$target$$" -fuzztime 20s $$pkg || exit 1; \
+	done
+
+.PHONY: lint
+lint: ## gofmt + go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+
+.PHONY: clean
+clean: ## Remove build outputs
+	rm -rf bin

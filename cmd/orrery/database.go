@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orrery-dev/orrery/internal/backend"
+	"github.com/orrery-dev/orrery/shared"
+)
+
+func newDatabaseCmd() *cobra.Command {
+	db := &cobra.Command{Use: "database", Short: "Manage the database"}
+	var yes bool
+	reset := &cobra.Command{
+		Use:   "reset",
+		Short: "Delete all data and re-apply the schema",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := shared.Load()
+			if err != nil {
+				return err
+			}
+			if !yes {
+				fmt.Fprintf(cmd.OutOrStdout(), "This deletes ALL data in %s. Continue? [y/N] ", redactURL(cfg.DatabaseURL))
+				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+					fmt.Fprintln(cmd.OutOrStdout(), "Aborted.")
+					return nil
+				}
+			}
+			st, err := backend.Open(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.Reset(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Reset %s.\n", redactURL(cfg.DatabaseURL))
+			return nil
+		},
+	}
+	reset.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	db.AddCommand(reset)
+	return db
+}

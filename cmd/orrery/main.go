@@ -1,0 +1,49 @@
+// Command orrery is Orrery's one binary: the API server, database admin
+// commands, and (with the next issues) the agent and the resource CLIs.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is stamped by the Makefile with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "orrery",
+		Short: "Orrery: a fast Prefect 2 compatible orchestration server",
+		Long: `Orrery serves the Prefect 2.7 REST API, so the stock Prefect client, CLI and
+agent work against it unchanged: start the server, then
+  export PREFECT_API_URL=http://127.0.0.1:4200/api
+
+Configuration comes from flags and ORRERY_* environment variables:
+  ORRERY_HOST, ORRERY_PORT          where the server listens (127.0.0.1:4200)
+  ORRERY_DATABASE_URL               sqlite:///abs/path.db (default ~/.orrery/orrery.db)
+  ORRERY_SECRET_KEY                 base64 32-byte key that encrypts block secrets
+  ORRERY_SECRET_KEY_FILE            key file used when ORRERY_SECRET_KEY is unset
+                                    (default ~/.orrery/secret.key, created on first use)
+  ORRERY_MAX_BODY_BYTES             request body limit (16 MiB)
+  ORRERY_HOME                       state directory (~/.orrery)`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServerCmd(), newDatabaseCmd())
+	return root
+}

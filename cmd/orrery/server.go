@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orrery-dev/orrery/internal/api"
+	"github.com/orrery-dev/orrery/internal/backend"
+	"github.com/orrery-dev/orrery/internal/docs"
+	"github.com/orrery-dev/orrery/internal/secretbox"
+	"github.com/orrery-dev/orrery/shared"
+)
+
+func newServerCmd() *cobra.Command {
+	server := &cobra.Command{Use: "server", Short: "Run the API server"}
+	var host string
+	var port int
+	start := &cobra.Command{
+		Use:   "start",
+		Short: "Start the API server (Prefect 2.7 API under /api, docs at /docs)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := shared.Load()
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("host") {
+				cfg.Host = host
+			}
+			if cmd.Flags().Changed("port") {
+				cfg.Port = port
+			}
+			return runServer(cmd.Context(), cfg, cmd.OutOrStdout())
+		},
+	}
+	start.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on (env "+shared.EnvHost+")")
+	start.Flags().IntVar(&port, "port", 4200, "port to listen on (env "+shared.EnvPort+")")
+	server.AddCommand(start)
+	return server
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// runServer serves until ctx is cancelled (Ctrl-C / SIGTERM), then drains
+// in-flight requests before closing the store, so every acknowledged write
+// is committed.
+func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]byte) (int, error) }) error {
+	logger := newLogger(cfg.LogLevel)
+	st, err := backend.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	box, err := secretbox.Load(cfg.SecretKeyFile)
+	if err != nil {
+		return fmt.Errorf("loading the secret key: %w", err)
+	}
+	srv := api.New(api.Config{
+		Store: st, Secret: box, Logger: logger, MaxBody: cfg.MaxBodyBytes,
+		DocsHandler: docs.Handler(),
+		Settings: map[string]any{
+			"host": cfg.Host, "port": cfg.Port, "database_url": redactURL(cfg.DatabaseURL),
+			"version": version, "prefect_api_version": api.APIVersion,
+		},
+	})
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Orrery %s is running.\n\n", version)
+	fmt.Fprintf(out, "Configure Prefect to use it:\n\n  prefect config set PREFECT_API_URL=%s/api\n\n", base)
+	fmt.Fprintf(out, "Dashboard: %s/   API docs: %s/docs\n\n", base, base)
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	go func() {
+		// Built-in block types are registered after the listener is up so
+		// start-up stays fast; clients register what they use anyway.
+		if err := srv.InstallSystemBlockTypes(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("installing system block types", "err", err)
+		}
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(out, "Shutting down...")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("draining requests: %w", err)
+	}
+	return nil
+}
+
+func redactURL(u string) string {
+	if i := strings.Index(u, "@"); i > 0 {
+		if j := strings.Index(u, "://"); j > 0 && j < i {
+			return u[:j+3] + "***" + u[i:]
+		}
+	}
+	return u
+}

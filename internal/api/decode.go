@@ -1,0 +1,198 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/orrery-dev/orrery/internal/core"
+)
+
+// readBody reads the request body up to the server's limit.
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, core.Errorf(core.ETooLarge, "Request body exceeds the limit of %d bytes.", s.maxBody)
+	}
+	if err != nil {
+		return nil, core.Errorf(core.EBadRequest, "Could not read the request body.")
+	}
+	return body, nil
+}
+
+// decode reads a JSON body into v. Action bodies (strict) reject keys v does
+// not declare, as 2.7's action models do; an empty body decodes as {} when
+// allowEmpty. Every failure is a 422 with the 2.7 validation body.
+func (s *Server) decode(r *http.Request, v any, strict bool) ([]byte, error) {
+	body, err := s.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return body, decodeBytes(body, v, strict)
+}
+
+func decodeBytes(body []byte, v any, strict bool) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		trimmed = []byte("{}")
+	}
+	if !json.Valid(trimmed) {
+		return invalid(body, fieldError{Loc: []any{"body", 0}, Msg: "Expecting value: invalid JSON", Type: "value_error.jsondecode"})
+	}
+	if strict {
+		if errs := extraKeys(trimmed, reflect.TypeOf(v), nil); len(errs) > 0 {
+			return invalid(body, errs...)
+		}
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		return invalid(body, unmarshalError(err))
+	}
+	if val, ok := v.(interface{ validate() []fieldError }); ok {
+		if errs := val.validate(); len(errs) > 0 {
+			return invalid(body, errs...)
+		}
+	}
+	return nil
+}
+
+// unmarshalError turns an encoding/json error into a pydantic-like one.
+func unmarshalError(err error) fieldError {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		loc := []any{"body"}
+		if te.Field != "" {
+			for _, p := range strings.Split(te.Field, ".") {
+				loc = append(loc, p)
+			}
+		}
+		return fieldError{Loc: loc, Msg: "value is not a valid " + kindName(te.Type), Type: "type_error." + kindName(te.Type)}
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "parsing") {
+		msg = msg[i+2:]
+	}
+	typ := "value_error"
+	if strings.Contains(msg, "UUID") || strings.Contains(msg, "uuid") {
+		msg, typ = "value is not a valid uuid", "type_error.uuid"
+	}
+	return fieldError{Loc: []any{"body"}, Msg: msg, Type: typ}
+}
+
+func kindName(t reflect.Type) string {
+	if t == reflect.TypeOf(uuid.UUID{}) {
+		return "uuid"
+	}
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "dict"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "integer"
+	case reflect.Float64, reflect.Float32:
+		return "float"
+	case reflect.Bool:
+		return "bool"
+	case reflect.String:
+		return "str"
+	case reflect.Pointer:
+		return kindName(t.Elem())
+	}
+	return t.String()
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+
+// jsonFields lists the JSON keys of a struct type with their field types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if v, ok := fieldCache.Load(t); ok {
+		return v.(map[string]reflect.Type)
+	}
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name := strings.Split(tag, ",")[0]
+		if f.Anonymous && name == "" {
+			for k, v := range jsonFields(derefType(f.Type)) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	fieldCache.Store(t, out)
+	return out
+}
+
+func derefType(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// strictType marks nested types that are 2.7 action models (extra keys
+// forbidden) rather than plain schemas (extra keys ignored).
+type strictType interface{ strictAction() }
+
+var strictIface = reflect.TypeOf((*strictType)(nil)).Elem()
+
+// extraKeys reports keys of the JSON object raw that type t does not
+// declare, recursing into nested action models.
+func extraKeys(raw []byte, t reflect.Type, loc []any) []fieldError {
+	t = derefType(t)
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil // not an object: the type check reports it
+	}
+	fields := jsonFields(t)
+	var errs []fieldError
+	for k, v := range obj {
+		ft, ok := fields[k]
+		if !ok {
+			errs = append(errs, fieldError{Loc: append(append([]any{"body"}, loc...), k), Msg: "extra fields not permitted", Type: "value_error.extra"})
+			continue
+		}
+		if reflect.PointerTo(derefType(ft)).Implements(strictIface) {
+			errs = append(errs, extraKeys(v, ft, append(append([]any{}, loc...), k))...)
+		}
+	}
+	return errs
+}
+
+// required builds a "field required" error for key when missing is true.
+func required(missing bool, loc ...any) []fieldError {
+	if !missing {
+		return nil
+	}
+	return []fieldError{{Loc: append([]any{"body"}, loc...), Msg: "field required", Type: "value_error.missing"}}
+}
+
+// badNameChars are forbidden in flow, deployment, block type and queue names.
+const badNameChars = "/%&><"
+
+func checkName(name string, loc ...any) []fieldError {
+	if strings.ContainsAny(name, badNameChars) {
+		return []fieldError{{Loc: append([]any{"body"}, loc...), Msg: fmt.Sprintf("Name %q contains an invalid character. Names cannot contain %s.", name, "'/', '%', '&', '>', '<'"), Type: "value_error"}}
+	}
+	return nil
+}

@@ -1,0 +1,356 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/orchestration"
+	"github.com/orrery-dev/orrery/internal/store"
+)
+
+// stateCreate is a proposed state in a request body (an action model).
+type stateCreate struct{ core.StateCreate }
+
+func (stateCreate) strictAction() {}
+
+func (s *stateCreate) errs(loc ...any) []fieldError {
+	if s.Type == "" {
+		return required(true, append(loc, "type")...)
+	}
+	return nil
+}
+
+type flowRunCreate struct {
+	State                    *stateCreate        `json:"state"`
+	Name                     *string             `json:"name"`
+	FlowID                   *uuid.UUID          `json:"flow_id"`
+	DeploymentID             *uuid.UUID          `json:"deployment_id"`
+	FlowVersion              *string             `json:"flow_version"`
+	Parameters               json.RawMessage     `json:"parameters"`
+	Context                  json.RawMessage     `json:"context"`
+	ParentTaskRunID          *uuid.UUID          `json:"parent_task_run_id"`
+	InfrastructureDocumentID *uuid.UUID          `json:"infrastructure_document_id"`
+	EmpiricalPolicy          *core.FlowRunPolicy `json:"empirical_policy"`
+	Tags                     []string            `json:"tags"`
+	IdempotencyKey           *string             `json:"idempotency_key"`
+}
+
+func (flowRunCreate) strictAction() {}
+
+func (f *flowRunCreate) validate() []fieldError {
+	errs := required(f.FlowID == nil, "flow_id")
+	errs = append(errs, objectField(f.Parameters, "parameters")...)
+	errs = append(errs, objectField(f.Context, "context")...)
+	if f.State != nil {
+		errs = append(errs, f.State.errs("state")...)
+	}
+	return errs
+}
+
+// objectField checks that an optional JSON value is an object (or null).
+func objectField(raw json.RawMessage, loc ...any) []fieldError {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 || string(b) == "null" || b[0] == '{' {
+		return nil
+	}
+	return []fieldError{{Loc: append([]any{"body"}, loc...), Msg: "value is not a valid dict", Type: "type_error.dict"}}
+}
+
+// objectOrEmpty returns raw, or {} when it is absent or null.
+func objectOrEmpty(raw json.RawMessage) json.RawMessage {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 || string(b) == "null" {
+		return json.RawMessage("{}")
+	}
+	return json.RawMessage(b)
+}
+
+type flowRunUpdate struct {
+	Name              *string             `json:"name"`
+	FlowVersion       json.RawMessage     `json:"flow_version"`
+	Parameters        json.RawMessage     `json:"parameters"`
+	EmpiricalPolicy   *core.FlowRunPolicy `json:"empirical_policy"`
+	Tags              *[]string           `json:"tags"`
+	InfrastructurePID json.RawMessage     `json:"infrastructure_pid"`
+}
+
+func (flowRunUpdate) strictAction() {}
+
+func (f *flowRunUpdate) validate() []fieldError {
+	return objectField(f.Parameters, "parameters")
+}
+
+// optString decodes a present-or-absent nullable string field for PATCH.
+func optString(raw json.RawMessage) (**string, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var v *string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+type setStateBody struct {
+	State *stateCreate `json:"state"`
+	Force bool         `json:"force"`
+}
+
+func (setStateBody) strictAction() {}
+
+func (b *setStateBody) validate() []fieldError {
+	if b.State == nil {
+		return required(true, "state")
+	}
+	return b.State.errs("state")
+}
+
+func (s *Server) flowRunOut(run *core.FlowRun) *core.FlowRun {
+	run.Estimate(s.now())
+	run.Tags = emptyIfNil(run.Tags)
+	return run
+}
+
+func (s *Server) taskRunOut(run *core.TaskRun) *core.TaskRun {
+	run.Estimate(s.now())
+	run.Tags = emptyIfNil(run.Tags)
+	return run
+}
+
+// writeOrchestration answers a set_state/resume: 201 when a new state was
+// written, else 200.
+func writeOrchestration(w http.ResponseWriter, res orchestration.Result, written bool) error {
+	return created(w, written, res)
+}
+
+func (s *Server) registerFlowRunRoutes() {
+	s.handle("POST /flow_runs/", "Flow Runs", "Create a flow run (idempotent by flow and idempotency key)", func(w http.ResponseWriter, r *http.Request) error {
+		var in flowRunCreate
+		if _, err := s.decode(r, &in, true); err != nil {
+			return err
+		}
+		if _, err := s.store.GetFlow(r.Context(), *in.FlowID); err != nil {
+			if core.IsNotFound(err) {
+				return core.Errorf(core.EConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
+			}
+			return err
+		}
+		run := in.toRun(s)
+		var initial *core.StateCreate
+		if in.State != nil {
+			initial = &in.State.StateCreate
+		}
+		out, isNew, err := s.orch.CreateFlowRun(r.Context(), run, initial)
+		if err != nil {
+			return err
+		}
+		return created(w, isNew, s.flowRunOut(out))
+	})
+	s.handle("PATCH /flow_runs/{id}", "Flow Runs", "Update a flow run", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in flowRunUpdate
+		body, err := s.decode(r, &in, true)
+		if err != nil {
+			return err
+		}
+		u := &store.FlowRunUpdate{Name: in.Name, EmpiricalPolicy: in.EmpiricalPolicy, Tags: in.Tags}
+		if u.FlowVersion, err = optString(in.FlowVersion); err != nil {
+			return fieldInvalid(body, "str type expected", "type_error.str", "flow_version")
+		}
+		if u.InfrastructurePID, err = optString(in.InfrastructurePID); err != nil {
+			return fieldInvalid(body, "str type expected", "type_error.str", "infrastructure_pid")
+		}
+		if len(in.Parameters) > 0 {
+			u.Parameters = objectOrEmpty(in.Parameters)
+		}
+		if u.EmpiricalPolicy != nil {
+			u.EmpiricalPolicy.Normalize()
+		}
+		if err := s.store.UpdateFlowRun(r.Context(), id, u, s.now()); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+	s.handle("POST /flow_runs/count", "Flow Runs", "Count flow runs", func(w http.ResponseWriter, r *http.Request) error {
+		fb, err := s.readFilterBody(r)
+		if err != nil {
+			return err
+		}
+		f, err := fb.runFilters()
+		if err != nil {
+			return err
+		}
+		n, err := s.store.CountFlowRuns(r.Context(), &f)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, n)
+		return nil
+	})
+	s.handle("POST /flow_runs/history", "Flow Runs", "Flow run counts by state over time", func(w http.ResponseWriter, r *http.Request) error {
+		return s.runHistory(w, r, true)
+	})
+	s.handle("GET /flow_runs/{id}", "Flow Runs", "Read a flow run", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		run, err := s.store.GetFlowRun(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, s.flowRunOut(run))
+		return nil
+	})
+	s.handle("GET /flow_runs/{id}/graph", "Flow Runs", "Task run dependency graph of a flow run", s.flowRunGraph)
+	s.handle("POST /flow_runs/{id}/resume", "Flow Runs", "Resume a paused flow run", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		res, written, err := s.orch.ResumeFlowRun(r.Context(), id, apiVersion(r))
+		if err != nil {
+			return err
+		}
+		return writeOrchestration(w, res, written)
+	})
+	s.handle("POST /flow_runs/filter", "Flow Runs", "Query flow runs", func(w http.ResponseWriter, r *http.Request) error {
+		fb, err := s.readFilterBody(r)
+		if err != nil {
+			return err
+		}
+		q := &store.FlowRunQuery{}
+		if q.RunFilters, err = fb.runFilters(); err != nil {
+			return err
+		}
+		if q.Sort, err = sortKey(fb, store.FlowRunSorts, "ID_DESC"); err != nil {
+			return err
+		}
+		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
+			return err
+		}
+		if q.Limit < 0 {
+			writeJSON(w, 200, []any{})
+			return nil
+		}
+		runs, err := s.store.ListFlowRuns(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			s.flowRunOut(run)
+		}
+		writeJSON(w, 200, emptyIfNil(runs))
+		return nil
+	})
+	s.handle("DELETE /flow_runs/{id}", "Flow Runs", "Delete a flow run", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeleteFlowRun(r.Context(), id); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+	s.handle("POST /flow_runs/{id}/set_state", "Flow Runs", "Propose a state for a flow run (orchestrated)", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in setStateBody
+		if _, err := s.decode(r, &in, true); err != nil {
+			return err
+		}
+		res, written, err := s.orch.SetFlowRunState(r.Context(), id, in.State.StateCreate, in.Force, apiVersion(r))
+		if err != nil {
+			return err
+		}
+		return writeOrchestration(w, res, written)
+	})
+}
+
+func (in *flowRunCreate) toRun(s *Server) *core.FlowRun {
+	now := core.T(s.now())
+	run := &core.FlowRun{
+		ID: newID(), Created: now, Updated: now,
+		FlowID: *in.FlowID, DeploymentID: in.DeploymentID, FlowVersion: in.FlowVersion,
+		Parameters: objectOrEmpty(in.Parameters), Context: objectOrEmpty(in.Context),
+		ParentTaskRunID: in.ParentTaskRunID, InfrastructureDocumentID: in.InfrastructureDocumentID,
+		Tags: emptyIfNil(in.Tags), IdempotencyKey: in.IdempotencyKey,
+	}
+	if in.Name != nil && *in.Name != "" {
+		run.Name = *in.Name
+	} else {
+		run.Name = Slug()
+	}
+	if in.EmpiricalPolicy != nil {
+		run.EmpiricalPolicy = *in.EmpiricalPolicy
+	}
+	run.EmpiricalPolicy.Normalize()
+	return run
+}
+
+// dependency is one node of a flow run's task graph.
+type dependency struct {
+	ID                   uuid.UUID           `json:"id"`
+	Name                 string              `json:"name"`
+	UpstreamDependencies []core.TaskRunInput `json:"upstream_dependencies"`
+	State                *core.State         `json:"state"`
+	ExpectedStartTime    *core.Time          `json:"expected_start_time"`
+	StartTime            *core.Time          `json:"start_time"`
+	EndTime              *core.Time          `json:"end_time"`
+	TotalRunTime         core.Duration       `json:"total_run_time"`
+	EstimatedRunTime     core.Duration       `json:"estimated_run_time"`
+	UntrackableResult    bool                `json:"untrackable_result"`
+}
+
+func (s *Server) flowRunGraph(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.GetFlowRun(r.Context(), id); err != nil {
+		if core.IsNotFound(err) {
+			return &core.Error{Code: core.ENotFound, Message: "Flow run " + id.String() + " not found", Legacy: true}
+		}
+		return err
+	}
+	ids := []uuid.UUID{id}
+	tasks, err := s.store.ListTaskRuns(r.Context(), &store.TaskRunQuery{
+		RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{ID: &store.IDFilter{Any: &ids}}},
+		Sort:       "EXPECTED_START_TIME_ASC",
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]dependency, 0, len(tasks))
+	for _, t := range tasks {
+		s.taskRunOut(t)
+		up := []core.TaskRunInput{}
+		for _, inputs := range t.TaskInputs {
+			for _, in := range inputs {
+				if in.InputType == "task_run" {
+					up = append(up, in)
+				}
+			}
+		}
+		d := dependency{ID: t.ID, Name: t.Name, UpstreamDependencies: up, State: t.State,
+			ExpectedStartTime: t.ExpectedStartTime, StartTime: t.StartTime, EndTime: t.EndTime,
+			TotalRunTime: t.TotalRunTime, EstimatedRunTime: t.EstimatedRunTime}
+		if t.State != nil {
+			d.UntrackableResult = t.State.StateDetails.UntrackableResult
+		}
+		out = append(out, d)
+	}
+	writeJSON(w, 200, out)
+	return nil
+}

@@ -1,0 +1,553 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/store"
+)
+
+func (s *Server) registerRoutes() {
+	s.registerRootRoutes()
+	s.registerFlowRoutes()
+	s.registerFlowRunRoutes()
+	s.registerTaskRunRoutes()
+	s.registerStateRoutes()
+	s.registerLogRoutes()
+	s.registerConcurrencyRoutes()
+	s.registerSavedSearchRoutes()
+	s.registerUIRoutes()
+	s.registerBlockRoutes()
+	s.mux.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
+	s.mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)
+}
+
+func (s *Server) registerRootRoutes() {
+	s.handle("GET /health", "Root", "Health check", func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, 200, true)
+		return nil
+	})
+	s.handle("GET /hello", "Root", "Say hello", func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, 200, "👋")
+		return nil
+	})
+	s.handle("GET /admin/version", "Admin", "Prefect version whose API is served", func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, 200, PrefectVersion)
+		return nil
+	})
+	s.handle("GET /admin/settings", "Admin", "Server settings (secrets hidden)", func(w http.ResponseWriter, r *http.Request) error {
+		settings := s.settings
+		if settings == nil {
+			settings = map[string]any{}
+		}
+		writeJSON(w, 200, settings)
+		return nil
+	})
+	confirmed := func(w http.ResponseWriter, r *http.Request, do func() error) error {
+		var in struct {
+			Confirm bool `json:"confirm"`
+		}
+		if _, err := s.decode(r, &in, false); err != nil {
+			return err
+		}
+		if !in.Confirm {
+			w.WriteHeader(http.StatusBadRequest)
+			return nil
+		}
+		if err := do(); err != nil {
+			return err
+		}
+		return noContent(w)
+	}
+	s.handle("POST /admin/database/clear", "Admin", "Delete all data (body {\"confirm\": true})", func(w http.ResponseWriter, r *http.Request) error {
+		return confirmed(w, r, func() error { return s.store.Reset(r.Context()) })
+	})
+	s.handle("POST /admin/database/drop", "Admin", "Drop the database (same as clear here)", func(w http.ResponseWriter, r *http.Request) error {
+		return confirmed(w, r, func() error { return s.store.Reset(r.Context()) })
+	})
+	s.handle("POST /admin/database/create", "Admin", "Create the database schema (idempotent)", func(w http.ResponseWriter, r *http.Request) error {
+		return confirmed(w, r, func() error { return nil })
+	})
+}
+
+func (s *Server) registerStateRoutes() {
+	queryID := func(r *http.Request, key string) (uuid.UUID, error) {
+		v := r.URL.Query().Get(key)
+		if v == "" {
+			return uuid.Nil, invalid(nil, fieldError{Loc: []any{"query", key}, Msg: "field required", Type: "value_error.missing"})
+		}
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return uuid.Nil, invalid(nil, fieldError{Loc: []any{"query", key}, Msg: "value is not a valid uuid", Type: "type_error.uuid"})
+		}
+		return id, nil
+	}
+	s.handle("GET /flow_run_states/{id}", "Flow Run States", "Read a flow run state", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		st, err := s.store.GetFlowRunState(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, st)
+		return nil
+	})
+	s.handle("GET /flow_run_states/", "Flow Run States", "State history of a flow run", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := queryID(r, "flow_run_id")
+		if err != nil {
+			return err
+		}
+		sts, err := s.store.ListFlowRunStates(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, emptyIfNil(sts))
+		return nil
+	})
+	s.handle("GET /task_run_states/{id}", "Task Run States", "Read a task run state", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		st, err := s.store.GetTaskRunState(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, st)
+		return nil
+	})
+	s.handle("GET /task_run_states/", "Task Run States", "State history of a task run", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := queryID(r, "task_run_id")
+		if err != nil {
+			return err
+		}
+		sts, err := s.store.ListTaskRunStates(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, emptyIfNil(sts))
+		return nil
+	})
+}
+
+type logCreate struct {
+	Name      *string    `json:"name"`
+	Level     *int       `json:"level"`
+	Message   *string    `json:"message"`
+	Timestamp *core.Time `json:"timestamp"`
+	FlowRunID *uuid.UUID `json:"flow_run_id"`
+	TaskRunID *uuid.UUID `json:"task_run_id"`
+}
+
+func (logCreate) strictAction() {}
+
+type logBatch []logCreate
+
+func (b logBatch) validate() []fieldError {
+	var errs []fieldError
+	for i, l := range b {
+		for _, f := range []struct {
+			missing bool
+			name    string
+		}{{l.Name == nil, "name"}, {l.Level == nil, "level"}, {l.Message == nil, "message"}, {l.Timestamp == nil, "timestamp"}, {l.FlowRunID == nil, "flow_run_id"}} {
+			errs = append(errs, required(f.missing, i, f.name)...)
+		}
+	}
+	return errs
+}
+
+func (s *Server) registerLogRoutes() {
+	s.handle("POST /logs/", "Logs", "Create logs (a JSON array of records)", func(w http.ResponseWriter, r *http.Request) error {
+		body, err := s.readBody(r)
+		if err != nil {
+			return err
+		}
+		var in logBatch
+		if err := decodeBytes(body, &in, false); err != nil {
+			return err
+		}
+		var raws []json.RawMessage
+		if json.Unmarshal(body, &raws) == nil {
+			var errs []fieldError
+			for i, raw := range raws {
+				errs = append(errs, extraKeys(raw, reflect.TypeOf(logCreate{}), []any{i})...)
+			}
+			if len(errs) > 0 {
+				return invalid(body, errs...)
+			}
+		}
+		now := core.T(s.now())
+		logs := make([]*core.Log, len(in))
+		for i, l := range in {
+			logs[i] = &core.Log{ID: newID(), Created: now, Updated: now, Name: *l.Name, Level: *l.Level,
+				Message: *l.Message, Timestamp: *l.Timestamp, FlowRunID: *l.FlowRunID, TaskRunID: l.TaskRunID}
+		}
+		if err := s.store.CreateLogs(r.Context(), logs); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, nil)
+		return nil
+	})
+	s.handle("POST /logs/filter", "Logs", "Query logs", func(w http.ResponseWriter, r *http.Request) error {
+		fb, err := s.readFilterBody(r)
+		if err != nil {
+			return err
+		}
+		q := &store.LogQuery{}
+		if err := fb.into("logs", &q.Filter); err != nil {
+			return err
+		}
+		if q.Sort, err = sortKey(fb, store.LogSorts, "TIMESTAMP_ASC"); err != nil {
+			return err
+		}
+		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
+			return err
+		}
+		if q.Limit < 0 {
+			writeJSON(w, 200, []any{})
+			return nil
+		}
+		logs, err := s.store.ListLogs(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, emptyIfNil(logs))
+		return nil
+	})
+}
+
+type concurrencyLimitCreate struct {
+	Tag              *string `json:"tag"`
+	ConcurrencyLimit *int    `json:"concurrency_limit"`
+}
+
+func (concurrencyLimitCreate) strictAction() {}
+
+func (c *concurrencyLimitCreate) validate() []fieldError {
+	errs := required(c.Tag == nil, "tag")
+	errs = append(errs, required(c.ConcurrencyLimit == nil, "concurrency_limit")...)
+	if c.ConcurrencyLimit != nil && *c.ConcurrencyLimit < 0 {
+		errs = append(errs, fieldError{Loc: []any{"body", "concurrency_limit"}, Msg: "ensure this value is greater than or equal to 0", Type: "value_error.number.not_ge"})
+	}
+	return errs
+}
+
+func (s *Server) registerConcurrencyRoutes() {
+	out := func(l *core.ConcurrencyLimit) *core.ConcurrencyLimit {
+		l.ActiveSlots = emptyIfNil(l.ActiveSlots)
+		return l
+	}
+	s.handle("POST /concurrency_limits/", "Concurrency Limits", "Create or update the concurrency limit of a tag", func(w http.ResponseWriter, r *http.Request) error {
+		var in concurrencyLimitCreate
+		if _, err := s.decode(r, &in, true); err != nil {
+			return err
+		}
+		now := core.T(s.now())
+		l, _, err := s.store.UpsertConcurrencyLimit(r.Context(), &core.ConcurrencyLimit{
+			ID: newID(), Created: now, Updated: now, Tag: *in.Tag, ConcurrencyLimit: *in.ConcurrencyLimit,
+		})
+		if err != nil {
+			return err
+		}
+		// 2.7.12 answers 200 whether or not the limit is new.
+		writeJSON(w, 200, out(l))
+		return nil
+	})
+	s.handle("GET /concurrency_limits/{id}", "Concurrency Limits", "Read a concurrency limit", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		l, err := s.store.GetConcurrencyLimit(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, out(l))
+		return nil
+	})
+	s.handle("GET /concurrency_limits/tag/{tag}", "Concurrency Limits", "Read the concurrency limit of a tag", func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.store.GetConcurrencyLimitByTag(r.Context(), r.PathValue("tag"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, out(l))
+		return nil
+	})
+	s.handle("POST /concurrency_limits/filter", "Concurrency Limits", "List concurrency limits", func(w http.ResponseWriter, r *http.Request) error {
+		fb, err := s.readFilterBody(r)
+		if err != nil {
+			return err
+		}
+		p, err := fb.page(DefaultLimit, DefaultLimit)
+		if err != nil {
+			return err
+		}
+		if p.Limit < 0 {
+			writeJSON(w, 200, []any{})
+			return nil
+		}
+		ls, err := s.store.ListConcurrencyLimits(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			out(l)
+		}
+		writeJSON(w, 200, emptyIfNil(ls))
+		return nil
+	})
+	s.handle("DELETE /concurrency_limits/{id}", "Concurrency Limits", "Delete a concurrency limit", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeleteConcurrencyLimit(r.Context(), id); err != nil {
+			return err
+		}
+		writeJSON(w, 200, nil)
+		return nil
+	})
+	s.handle("DELETE /concurrency_limits/tag/{tag}", "Concurrency Limits", "Delete the concurrency limit of a tag", func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.store.DeleteConcurrencyLimitByTag(r.Context(), r.PathValue("tag")); err != nil {
+			return err
+		}
+		writeJSON(w, 200, nil)
+		return nil
+	})
+}
+
+type savedSearchCreate struct {
+	Name    *string                  `json:"name"`
+	Filters []core.SavedSearchFilter `json:"filters"`
+}
+
+func (savedSearchCreate) strictAction() {}
+
+func (c *savedSearchCreate) validate() []fieldError { return required(c.Name == nil, "name") }
+
+func (s *Server) registerSavedSearchRoutes() {
+	s.handle("PUT /saved_searches/", "Saved Searches", "Create or replace a saved search", func(w http.ResponseWriter, r *http.Request) error {
+		var in savedSearchCreate
+		if _, err := s.decode(r, &in, true); err != nil {
+			return err
+		}
+		now := core.T(s.now())
+		out, isNew, err := s.store.UpsertSavedSearch(r.Context(), &core.SavedSearch{
+			ID: newID(), Created: now, Updated: now, Name: *in.Name, Filters: emptyIfNil(in.Filters),
+		})
+		if err != nil {
+			return err
+		}
+		return created(w, isNew, out)
+	})
+	s.handle("GET /saved_searches/{id}", "Saved Searches", "Read a saved search", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		out, err := s.store.GetSavedSearch(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, out)
+		return nil
+	})
+	s.handle("POST /saved_searches/filter", "Saved Searches", "List saved searches", func(w http.ResponseWriter, r *http.Request) error {
+		fb, err := s.readFilterBody(r)
+		if err != nil {
+			return err
+		}
+		p, err := fb.page(DefaultLimit, DefaultLimit)
+		if err != nil {
+			return err
+		}
+		if p.Limit < 0 {
+			writeJSON(w, 200, []any{})
+			return nil
+		}
+		out, err := s.store.ListSavedSearches(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, emptyIfNil(out))
+		return nil
+	})
+	s.handle("DELETE /saved_searches/{id}", "Saved Searches", "Delete a saved search", func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeleteSavedSearch(r.Context(), id); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+// historyLimit bounds how many runs one history request aggregates.
+const historyLimit = 100_000
+
+type historyState struct {
+	StateType            core.StateType `json:"state_type"`
+	StateName            string         `json:"state_name"`
+	CountRuns            int            `json:"count_runs"`
+	SumEstimatedRunTime  core.Duration  `json:"sum_estimated_run_time"`
+	SumEstimatedLateness core.Duration  `json:"sum_estimated_lateness"`
+}
+
+type historyInterval struct {
+	IntervalStart core.Time      `json:"interval_start"`
+	IntervalEnd   core.Time      `json:"interval_end"`
+	States        []historyState `json:"states"`
+}
+
+// runHistory buckets runs by expected start time into fixed intervals and
+// counts them per state.
+func (s *Server) runHistory(w http.ResponseWriter, r *http.Request, flows bool) error {
+	fb, err := s.readFilterBody(r)
+	if err != nil {
+		return err
+	}
+	var start, end *core.Time
+	var interval *core.Duration
+	if err := fb.into("history_start", &start); err != nil {
+		return err
+	}
+	if err := fb.into("history_end", &end); err != nil {
+		return err
+	}
+	if err := fb.into("history_interval_seconds", &interval); err != nil {
+		return err
+	}
+	var errs []fieldError
+	errs = append(errs, required(start == nil, "history_start")...)
+	errs = append(errs, required(end == nil, "history_end")...)
+	errs = append(errs, required(interval == nil, "history_interval_seconds")...)
+	if len(errs) > 0 {
+		return invalid(fb.b, errs...)
+	}
+	if time.Duration(*interval) < time.Second {
+		return fieldInvalid(fb.b, "History interval must not be less than 1 second.", "value_error", "history_interval_seconds")
+	}
+	f, err := fb.runFilters()
+	if err != nil {
+		return err
+	}
+	step := time.Duration(*interval)
+	n := int(end.Sub(start.Time)/step) + 1
+	if n > 10_000 {
+		return fieldInvalid(fb.b, "History would have more than 10000 intervals.", "value_error", "history_interval_seconds")
+	}
+	var timings []*core.RunTiming
+	if flows {
+		runs, err := s.store.ListFlowRuns(r.Context(), &store.FlowRunQuery{RunFilters: f, Sort: "EXPECTED_START_TIME_ASC", Page: store.Page{Limit: historyLimit}})
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			timings = append(timings, &s.flowRunOut(run).RunTiming)
+		}
+	} else {
+		runs, err := s.store.ListTaskRuns(r.Context(), &store.TaskRunQuery{RunFilters: f, Sort: "EXPECTED_START_TIME_ASC", Page: store.Page{Limit: historyLimit}})
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			timings = append(timings, &s.taskRunOut(run).RunTiming)
+		}
+	}
+	out := make([]historyInterval, 0, n)
+	for t := start.Time; t.Before(end.Time); t = t.Add(step) {
+		hi := t.Add(step)
+		if hi.After(end.Time) {
+			hi = end.Time
+		}
+		byState := map[[2]string]*historyState{}
+		for _, rt := range timings {
+			if rt.ExpectedStartTime == nil || rt.StateType == nil || rt.ExpectedStartTime.Before(t) || !rt.ExpectedStartTime.Before(hi) {
+				continue
+			}
+			name := ""
+			if rt.StateName != nil {
+				name = *rt.StateName
+			}
+			k := [2]string{string(*rt.StateType), name}
+			hs := byState[k]
+			if hs == nil {
+				hs = &historyState{StateType: *rt.StateType, StateName: name}
+				byState[k] = hs
+			}
+			hs.CountRuns++
+			hs.SumEstimatedRunTime += rt.EstimatedRunTime
+			hs.SumEstimatedLateness += rt.EstimatedStartTimeDelta
+		}
+		states := make([]historyState, 0, len(byState))
+		for _, hs := range byState {
+			states = append(states, *hs)
+		}
+		sort.Slice(states, func(i, j int) bool {
+			if states[i].StateType != states[j].StateType {
+				return states[i].StateType < states[j].StateType
+			}
+			return states[i].StateName < states[j].StateName
+		})
+		out = append(out, historyInterval{IntervalStart: core.T(t), IntervalEnd: core.T(hi), States: states})
+	}
+	writeJSON(w, 200, out)
+	return nil
+}
+
+type uiHistoryItem struct {
+	ID        uuid.UUID       `json:"id"`
+	StateType *core.StateType `json:"state_type"`
+	Timestamp *core.Time      `json:"timestamp"`
+	Duration  core.Duration   `json:"duration"`
+	Lateness  core.Duration   `json:"lateness"`
+}
+
+func (s *Server) registerUIRoutes() {
+	s.handle("POST /ui/flow_runs/history", "UI", "Flow run scatter-plot data for the dashboard", func(w http.ResponseWriter, r *http.Request) error {
+		fb, err := s.readFilterBody(r)
+		if err != nil {
+			return err
+		}
+		q := &store.FlowRunQuery{}
+		if q.RunFilters, err = fb.runFilters(); err != nil {
+			return err
+		}
+		if q.Sort, err = sortKey(fb, store.FlowRunSorts, "EXPECTED_START_TIME_DESC"); err != nil {
+			return err
+		}
+		if q.Page, err = fb.page(1000, 1000); err != nil {
+			return err
+		}
+		if q.Limit < 0 {
+			writeJSON(w, 200, []any{})
+			return nil
+		}
+		runs, err := s.store.ListFlowRuns(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		out := make([]uiHistoryItem, 0, len(runs))
+		for _, run := range runs {
+			s.flowRunOut(run)
+			ts := run.StartTime
+			if ts == nil {
+				ts = run.ExpectedStartTime
+			}
+			out = append(out, uiHistoryItem{ID: run.ID, StateType: run.StateType, Timestamp: ts,
+				Duration: run.EstimatedRunTime, Lateness: run.EstimatedStartTimeDelta})
+		}
+		writeJSON(w, 200, out)
+		return nil
+	})
+}

@@ -1,0 +1,46 @@
+// Package backend opens the store a database URL names: sqlite:// today;
+// postgres:// and dynamodb:// join it with their backends.
+package backend
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/orrery-dev/orrery/internal/store"
+	"github.com/orrery-dev/orrery/internal/store/sqlite"
+)
+
+// Open returns the store for url.
+func Open(ctx context.Context, url string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:") || url == ":memory:":
+		path, err := sqlite.ParseURL(url)
+		if err != nil {
+			return nil, err
+		}
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("creating the database directory: %w", err)
+			}
+		}
+		return sqlite.Open(ctx, path)
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"), strings.HasPrefix(url, "dynamodb://"):
+		scheme, _, _ := strings.Cut(url, ":")
+		return nil, fmt.Errorf("the %s backend is not available in this build yet; use sqlite:///path/to/orrery.db", scheme)
+	default:
+		return nil, fmt.Errorf("unsupported database URL %q: expected sqlite:///abs/path.db or sqlite:///:memory:", redact(url))
+	}
+}
+
+// redact hides a password in a URL for messages.
+func redact(url string) string {
+	if i := strings.Index(url, "@"); i > 0 {
+		if j := strings.Index(url, "://"); j > 0 && j < i {
+			return url[:j+3] + "***" + url[i:]
+		}
+	}
+	return url
+}

@@ -1,0 +1,550 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/store"
+)
+
+func tagsJSON(tags []string) string {
+	if len(tags) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(tags)
+	return string(b)
+}
+
+// getDoc reads one JSON document; missing rows become notFound(what).
+func getDoc[T any](ctx context.Context, q queryer, what, query string, args ...any) (*T, error) {
+	var doc string
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(what)
+		}
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// listDocs reads JSON documents from the first column of a query.
+func listDocs[T any](ctx context.Context, q queryer, query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := json.Unmarshal([]byte(doc), v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func count(ctx context.Context, q queryer, query string, args ...any) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// ---- flows
+
+func (s *Store) CreateFlow(ctx context.Context, f *core.Flow) (*core.Flow, bool, error) {
+	doc, _ := json.Marshal(f)
+	res, err := s.w.ExecContext(ctx, `INSERT INTO flows (id, name, tags, created, updated, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		f.ID.String(), f.Name, tagsJSON(f.Tags), tm(f.Created.Time), tm(f.Updated.Time), string(doc))
+	if err != nil {
+		return nil, false, err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return f, true, nil
+	}
+	out, err := s.GetFlowByName(ctx, f.Name)
+	return out, false, err
+}
+
+func (s *Store) GetFlow(ctx context.Context, id uuid.UUID) (*core.Flow, error) {
+	return getDoc[core.Flow](ctx, s.r, "Flow", `SELECT doc FROM flows WHERE id = ?`, id.String())
+}
+
+func (s *Store) GetFlowByName(ctx context.Context, name string) (*core.Flow, error) {
+	return getDoc[core.Flow](ctx, s.r, "Flow", `SELECT doc FROM flows WHERE name = ?`, name)
+}
+
+func (s *Store) UpdateFlowTags(ctx context.Context, id uuid.UUID, tags []string, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		f, err := getDoc[core.Flow](ctx, tx, "Flow", `SELECT doc FROM flows WHERE id = ?`, id.String())
+		if err != nil {
+			return err
+		}
+		f.Tags, f.Updated = tags, core.T(now)
+		doc, _ := json.Marshal(f)
+		_, err = tx.ExecContext(ctx, `UPDATE flows SET tags = ?, updated = ?, doc = ? WHERE id = ?`, tagsJSON(tags), tm(now), string(doc), id.String())
+		return err
+	})
+}
+
+func (s *Store) DeleteFlow(ctx context.Context, id uuid.UUID) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM flows WHERE id = ?`, id.String())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("Flow")
+		}
+		if err := deleteRuns(ctx, tx, `SELECT id FROM flow_runs WHERE flow_id = ?`, id.String()); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM deployments WHERE flow_id = ?`, id.String())
+		return err
+	})
+}
+
+// deleteRuns deletes the flow runs selected by sel (a query of ids) with
+// their task runs, states and slots.
+func deleteRuns(ctx context.Context, tx *sql.Tx, sel string, args ...any) error {
+	tasks := `SELECT id FROM task_runs WHERE flow_run_id IN (` + sel + `)`
+	stmts := []string{
+		`DELETE FROM task_run_states WHERE run_id IN (` + tasks + `)`,
+		`DELETE FROM concurrency_slots WHERE task_run_id IN (` + tasks + `)`,
+		`DELETE FROM task_runs WHERE flow_run_id IN (` + sel + `)`,
+		`DELETE FROM flow_run_states WHERE run_id IN (` + sel + `)`,
+		`DELETE FROM flow_runs WHERE id IN (` + sel + `)`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) ListFlows(ctx context.Context, q *store.FlowQuery) ([]*core.Flow, error) {
+	w := flowsWhere(&q.RunFilters)
+	return listDocs[core.Flow](ctx, s.r, `SELECT f.doc FROM flows f WHERE `+w.sql+orderBy(flowSorts, q.Sort, "NAME_ASC")+limitOffset(q.Page), w.args...)
+}
+
+func (s *Store) CountFlows(ctx context.Context, f *store.RunFilters) (int, error) {
+	w := flowsWhere(f)
+	return count(ctx, s.r, `SELECT COUNT(*) FROM flows f WHERE `+w.sql, w.args...)
+}
+
+// ---- flow runs
+
+func flowRunCols(r *core.FlowRun) []any {
+	doc, _ := json.Marshal(r)
+	var st, sn any
+	if r.StateType != nil {
+		st = string(*r.StateType)
+	}
+	if r.StateName != nil {
+		sn = *r.StateName
+	}
+	return []any{r.FlowID.String(), r.Name, optID(r.DeploymentID), optStr(r.WorkQueueName), st, sn, optStr(r.FlowVersion),
+		micros(r.StartTime), micros(r.EndTime), micros(r.ExpectedStartTime), micros(r.NextScheduledStartTime),
+		optID(r.ParentTaskRunID), optStr(r.IdempotencyKey), r.AutoScheduled, tagsJSON(r.Tags), string(doc)}
+}
+
+const flowRunColNames = `flow_id, name, deployment_id, work_queue_name, state_type, state_name, flow_version, start_time, end_time,
+	expected_start_time, next_scheduled_start_time, parent_task_run_id, idempotency_key, auto_scheduled, tags, doc`
+
+const flowRunSet = `flow_id = ?, name = ?, deployment_id = ?, work_queue_name = ?, state_type = ?, state_name = ?, flow_version = ?,
+	start_time = ?, end_time = ?, expected_start_time = ?, next_scheduled_start_time = ?, parent_task_run_id = ?,
+	idempotency_key = ?, auto_scheduled = ?, tags = ?, doc = ?`
+
+func insertFlowRun(ctx context.Context, tx *sql.Tx, r *core.FlowRun) (bool, error) {
+	r.Version = 1
+	args := append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
+	res, err := tx.ExecContext(ctx, `INSERT INTO flow_runs (id, created, `+flowRunColNames+`) VALUES (?, ?, `+placeholders(16)+`)
+		ON CONFLICT DO NOTHING`, args...)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if r.State != nil {
+		if err := insertState(ctx, tx, "flow_run_states", r.ID, r.State); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func insertState(ctx context.Context, tx *sql.Tx, table string, runID uuid.UUID, st *core.State) error {
+	doc, _ := json.Marshal(st)
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, run_id, ts, doc) VALUES (?, ?, ?, ?)`,
+		st.ID.String(), runID.String(), tm(st.Timestamp.Time), string(doc))
+	return err
+}
+
+func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
+	var created bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		created, err = insertFlowRun(ctx, tx, r)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		return r, true, nil
+	}
+	if r.IdempotencyKey == nil {
+		return nil, false, core.Errorf(core.EConflict, "A flow run with id %s already exists.", r.ID)
+	}
+	out, err := s.readFlowRun(ctx, s.r, `SELECT doc, version FROM flow_runs WHERE flow_id = ? AND idempotency_key = ?`, r.FlowID.String(), *r.IdempotencyKey)
+	return out, false, err
+}
+
+func (s *Store) readFlowRun(ctx context.Context, q queryer, query string, args ...any) (*core.FlowRun, error) {
+	var doc string
+	var version int64
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc, &version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("Flow run")
+		}
+		return nil, err
+	}
+	r := new(core.FlowRun)
+	if err := json.Unmarshal([]byte(doc), r); err != nil {
+		return nil, err
+	}
+	r.Version = version
+	return r, nil
+}
+
+func (s *Store) GetFlowRun(ctx context.Context, id uuid.UUID) (*core.FlowRun, error) {
+	return s.readFlowRun(ctx, s.r, `SELECT doc, version FROM flow_runs WHERE id = ?`, id.String())
+}
+
+func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRunUpdate, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := s.readFlowRun(ctx, tx, `SELECT doc, version FROM flow_runs WHERE id = ?`, id.String())
+		if err != nil {
+			return err
+		}
+		if u.Name != nil {
+			r.Name = *u.Name
+		}
+		if u.FlowVersion != nil {
+			r.FlowVersion = *u.FlowVersion
+		}
+		if u.Parameters != nil {
+			r.Parameters = json.RawMessage(u.Parameters)
+		}
+		if u.EmpiricalPolicy != nil {
+			r.EmpiricalPolicy = *u.EmpiricalPolicy
+		}
+		if u.Tags != nil {
+			r.Tags = *u.Tags
+		}
+		if u.InfrastructurePID != nil {
+			r.InfrastructurePID = *u.InfrastructurePID
+		}
+		r.Updated = core.T(now)
+		_, err = tx.ExecContext(ctx, `UPDATE flow_runs SET `+flowRunSet+`, version = version + 1 WHERE id = ?`, append(flowRunCols(r), id.String())...)
+		return err
+	})
+}
+
+func (s *Store) DeleteFlowRun(ctx context.Context, id uuid.UUID) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM flow_runs WHERE id = ?`, id.String()).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("Flow run")
+			}
+			return err
+		}
+		return deleteRuns(ctx, tx, `SELECT ?`, id.String())
+	})
+}
+
+func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*core.FlowRun, error) {
+	w := flowRunsWhere(&q.RunFilters)
+	rows, err := s.r.QueryContext(ctx, `SELECT fr.doc, fr.version FROM flow_runs fr WHERE `+w.sql+orderBy(flowRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*core.FlowRun
+	for rows.Next() {
+		var doc string
+		r := new(core.FlowRun)
+		if err := rows.Scan(&doc, &r.Version); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(doc), r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) CountFlowRuns(ctx context.Context, f *store.RunFilters) (int, error) {
+	w := flowRunsWhere(f)
+	return count(ctx, s.r, `SELECT COUNT(*) FROM flow_runs fr WHERE `+w.sql, w.args...)
+}
+
+func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTransition) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE flow_runs SET `+flowRunSet+`, version = version + 1 WHERE id = ? AND version = ?`,
+			append(flowRunCols(t.Run), t.Run.ID.String(), t.ExpectedVersion)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return missingOrConflict(ctx, tx, "flow_runs", "Flow run", t.Run.ID)
+		}
+		t.Run.Version = t.ExpectedVersion + 1
+		if t.AppendState && t.Run.State != nil {
+			return insertState(ctx, tx, "flow_run_states", t.Run.ID, t.Run.State)
+		}
+		return nil
+	})
+}
+
+func missingOrConflict(ctx context.Context, tx *sql.Tx, table, what string, id uuid.UUID) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id.String()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(what)
+	}
+	if err != nil {
+		return err
+	}
+	return store.ErrVersionConflict
+}
+
+// ---- task runs
+
+func taskRunCols(r *core.TaskRun) []any {
+	doc, _ := json.Marshal(r)
+	var st, sn any
+	if r.StateType != nil {
+		st = string(*r.StateType)
+	}
+	if r.StateName != nil {
+		sn = *r.StateName
+	}
+	return []any{r.FlowRunID.String(), r.Name, r.TaskKey, r.DynamicKey, st, sn, micros(r.StartTime), micros(r.EndTime),
+		micros(r.ExpectedStartTime), micros(r.NextScheduledStartTime), tagsJSON(r.Tags), string(doc)}
+}
+
+const taskRunColNames = `flow_run_id, name, task_key, dynamic_key, state_type, state_name, start_time, end_time,
+	expected_start_time, next_scheduled_start_time, tags, doc`
+
+const taskRunSet = `flow_run_id = ?, name = ?, task_key = ?, dynamic_key = ?, state_type = ?, state_name = ?, start_time = ?,
+	end_time = ?, expected_start_time = ?, next_scheduled_start_time = ?, tags = ?, doc = ?`
+
+func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskRun, bool, error) {
+	created := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		r.Version = 1
+		args := append([]any{r.ID.String(), tm(r.Created.Time)}, taskRunCols(r)...)
+		res, err := tx.ExecContext(ctx, `INSERT INTO task_runs (id, created, `+taskRunColNames+`) VALUES (?, ?, `+placeholders(12)+`)
+			ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		created = true
+		if r.State != nil {
+			return insertState(ctx, tx, "task_run_states", r.ID, r.State)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		return r, true, nil
+	}
+	out, err := s.readTaskRun(ctx, s.r, `SELECT doc, version FROM task_runs WHERE flow_run_id = ? AND task_key = ? AND dynamic_key = ?`,
+		r.FlowRunID.String(), r.TaskKey, r.DynamicKey)
+	if core.IsNotFound(err) {
+		return nil, false, core.Errorf(core.EConflict, "A task run with id %s already exists.", r.ID)
+	}
+	return out, false, err
+}
+
+func (s *Store) readTaskRun(ctx context.Context, q queryer, query string, args ...any) (*core.TaskRun, error) {
+	var doc string
+	var version int64
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc, &version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("Task run")
+		}
+		return nil, err
+	}
+	r := new(core.TaskRun)
+	if err := json.Unmarshal([]byte(doc), r); err != nil {
+		return nil, err
+	}
+	r.Version = version
+	return r, nil
+}
+
+func (s *Store) GetTaskRun(ctx context.Context, id uuid.UUID) (*core.TaskRun, error) {
+	return s.readTaskRun(ctx, s.r, `SELECT doc, version FROM task_runs WHERE id = ?`, id.String())
+}
+
+func (s *Store) UpdateTaskRunName(ctx context.Context, id uuid.UUID, name string, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := s.readTaskRun(ctx, tx, `SELECT doc, version FROM task_runs WHERE id = ?`, id.String())
+		if err != nil {
+			return err
+		}
+		r.Name, r.Updated = name, core.T(now)
+		_, err = tx.ExecContext(ctx, `UPDATE task_runs SET `+taskRunSet+`, version = version + 1 WHERE id = ?`, append(taskRunCols(r), id.String())...)
+		return err
+	})
+}
+
+func (s *Store) DeleteTaskRun(ctx context.Context, id uuid.UUID) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM task_runs WHERE id = ?`, id.String())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("Task run")
+		}
+		for _, q := range []string{`DELETE FROM task_run_states WHERE run_id = ?`, `DELETE FROM concurrency_slots WHERE task_run_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id.String()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListTaskRuns(ctx context.Context, q *store.TaskRunQuery) ([]*core.TaskRun, error) {
+	w := taskRunsWhere(&q.RunFilters)
+	rows, err := s.r.QueryContext(ctx, `SELECT tr.doc, tr.version FROM task_runs tr WHERE `+w.sql+orderBy(taskRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*core.TaskRun
+	for rows.Next() {
+		var doc string
+		r := new(core.TaskRun)
+		if err := rows.Scan(&doc, &r.Version); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(doc), r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) CountTaskRuns(ctx context.Context, f *store.RunFilters) (int, error) {
+	w := taskRunsWhere(f)
+	return count(ctx, s.r, `SELECT COUNT(*) FROM task_runs tr WHERE `+w.sql, w.args...)
+}
+
+// liveSlots counts the slots of tag held by task runs other than self that
+// are RUNNING or CANCELLING: the lease rule.
+const liveSlotsSQL = `SELECT COUNT(*) FROM concurrency_slots s JOIN task_runs t ON t.id = s.task_run_id
+	WHERE s.tag = ? AND s.task_run_id != ? AND t.state_type IN ('RUNNING', 'CANCELLING')`
+
+func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		id := t.Run.ID.String()
+		res, err := tx.ExecContext(ctx, `UPDATE task_runs SET `+taskRunSet+`, version = version + 1 WHERE id = ? AND version = ?`,
+			append(taskRunCols(t.Run), id, t.ExpectedVersion)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return missingOrConflict(ctx, tx, "task_runs", "Task run", t.Run.ID)
+		}
+		if t.ReleaseSlots {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM concurrency_slots WHERE task_run_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		for _, c := range t.AcquireSlots {
+			n, err := count(ctx, tx, liveSlotsSQL, c.Tag, id)
+			if err != nil {
+				return err
+			}
+			if n >= c.Limit {
+				return store.ErrVersionConflict
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO concurrency_slots (tag, task_run_id, acquired) VALUES (?, ?, ?)`,
+				c.Tag, id, time.Now().UnixMicro()); err != nil {
+				return err
+			}
+		}
+		if t.CacheKey != nil && t.Run.State != nil {
+			doc, _ := json.Marshal(t.Run.State)
+			var exp any
+			if t.CacheExpiration != nil {
+				exp = t.CacheExpiration.UnixMicro()
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO task_cache (cache_key, expiration, doc) VALUES (?, ?, ?)`, *t.CacheKey, exp, string(doc)); err != nil {
+				return err
+			}
+		}
+		t.Run.Version = t.ExpectedVersion + 1
+		if t.AppendState && t.Run.State != nil {
+			return insertState(ctx, tx, "task_run_states", t.Run.ID, t.Run.State)
+		}
+		return nil
+	})
+}
+
+// ---- states and cache
+
+func (s *Store) GetFlowRunState(ctx context.Context, id uuid.UUID) (*core.State, error) {
+	return getDoc[core.State](ctx, s.r, "Flow run state", `SELECT doc FROM flow_run_states WHERE id = ?`, id.String())
+}
+
+func (s *Store) ListFlowRunStates(ctx context.Context, runID uuid.UUID) ([]*core.State, error) {
+	return listDocs[core.State](ctx, s.r, `SELECT doc FROM flow_run_states WHERE run_id = ? ORDER BY ts, rowid`, runID.String())
+}
+
+func (s *Store) GetTaskRunState(ctx context.Context, id uuid.UUID) (*core.State, error) {
+	return getDoc[core.State](ctx, s.r, "Flow run state", `SELECT doc FROM task_run_states WHERE id = ?`, id.String())
+}
+
+func (s *Store) ListTaskRunStates(ctx context.Context, runID uuid.UUID) ([]*core.State, error) {
+	return listDocs[core.State](ctx, s.r, `SELECT doc FROM task_run_states WHERE run_id = ? ORDER BY ts, rowid`, runID.String())
+}
+
+func (s *Store) LookupCache(ctx context.Context, key string, now time.Time) (*core.State, error) {
+	st, err := getDoc[core.State](ctx, s.r, "Cache entry", `SELECT doc FROM task_cache WHERE cache_key = ? AND (expiration IS NULL OR expiration > ?)
+		ORDER BY seq DESC LIMIT 1`, key, now.UnixMicro())
+	if core.IsNotFound(err) {
+		return nil, nil
+	}
+	return st, err
+}

@@ -1,0 +1,250 @@
+// Package sqlite is the SQLite backend of store.Store, on the pure-Go
+// modernc.org/sqlite driver (no cgo, so the binary cross-compiles).
+//
+// Layout: every row keeps its whole JSON document in a `doc` column and
+// copies the fields that filters, sorts and unique constraints need into
+// indexed columns (times as unix microseconds). Reading is one unmarshal;
+// a new field in a document needs no migration unless it is queried.
+//
+// Concurrency: WAL mode, one write connection (SQLite allows one writer at
+// a time anyway, so queueing in Go beats busy-waiting in the driver) and a
+// pool of read connections that never block on the writer. Each store call
+// is one transaction; conditional writes check the run version inside it.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite store.
+type Store struct {
+	w *sql.DB // the single writer
+	r *sql.DB // readers (the writer itself for in-memory databases)
+}
+
+var _ store.Store = (*Store)(nil)
+
+var memSeq atomic.Int64
+
+// ParseURL turns sqlite:///abs/path.db, sqlite:///:memory:, sqlite://:memory:
+// or :memory: into a path for Open.
+func ParseURL(u string) (string, error) {
+	switch {
+	case u == ":memory:" || u == "sqlite://:memory:" || u == "sqlite:///:memory:":
+		return ":memory:", nil
+	case strings.HasPrefix(u, "sqlite:///"):
+		p := strings.TrimPrefix(u, "sqlite://")
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		if p == "/" || strings.ContainsRune(p, 0) {
+			return "", fmt.Errorf("sqlite URL %q has no database path", u)
+		}
+		return p, nil
+	case strings.HasPrefix(u, "sqlite://"):
+		return "", fmt.Errorf("sqlite URL %q must use an absolute path: sqlite:///abs/path.db", u)
+	}
+	return "", fmt.Errorf("not a sqlite URL: %q", u)
+}
+
+func dsn(path string, write bool) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(OFF)", "temp_store(MEMORY)", "cache_size(-32000)"} {
+		q.Add("_pragma", p)
+	}
+	if write {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path, or a private
+// in-memory database for ":memory:", and applies the schema.
+func Open(ctx context.Context, path string) (*Store, error) {
+	s := &Store{}
+	var err error
+	if path == ":memory:" {
+		// A named shared-cache memory database lets the one connection be
+		// reopened by database/sql without losing data.
+		name := fmt.Sprintf("file:orrery-mem-%d?mode=memory&cache=shared&_pragma=busy_timeout(10000)&_txlock=immediate", memSeq.Add(1))
+		if s.w, err = sql.Open("sqlite", name); err != nil {
+			return nil, err
+		}
+		s.w.SetMaxOpenConns(1)
+		s.w.SetConnMaxIdleTime(0)
+		s.w.SetConnMaxLifetime(0)
+		s.r = s.w
+	} else {
+		if s.w, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+			return nil, err
+		}
+		s.w.SetMaxOpenConns(1)
+		if s.r, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+			s.w.Close()
+			return nil, err
+		}
+		s.r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+		s.r.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("applying the schema: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return err
+		}
+		entries, err := migrations.ReadDir("migrations")
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(entries))
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		sort.Strings(names)
+		for i, name := range names {
+			v := i + 1
+			if v <= current {
+				continue
+			}
+			body, err := migrations.ReadFile("migrations/" + name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Reset drops every table and re-applies the schema.
+func (s *Store) Reset(ctx context.Context) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+		if err != nil {
+			return err
+		}
+		var tables []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			tables = append(tables, n)
+		}
+		rows.Close()
+		for _, t := range tables {
+			if _, err := tx.ExecContext(ctx, `DROP TABLE "`+t+`"`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.migrate(ctx)
+}
+
+// tx runs fn in a write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// micros stores a time as unix microseconds (nil for nil).
+func micros(t *core.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func tm(t time.Time) int64 { return t.UnixMicro() }
+
+func optID(id *uuid.UUID) any {
+	if id == nil {
+		return nil
+	}
+	return id.String()
+}
+
+func optStr(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func notFound(what string) error { return core.Errorf(core.ENotFound, "%s not found", what) }
+
+// queryer is what reads need: a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func timeFromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// prefixCols qualifies a comma-separated column list with a table alias.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

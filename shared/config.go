@@ -1,0 +1,78 @@
+// Package shared is the contract between Orrery's deploy side (the CDK app
+// in infra/) and its runtime side (cmd/orrery, the Lambda functions): the
+// configuration keys every shell reads, and later the DynamoDB table
+// definition and bucket layout. It must stay small and dependency-light;
+// infra imports it and must never import internal/.
+package shared
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Environment variable names.
+const (
+	EnvHost          = "ORRERY_HOST"
+	EnvPort          = "ORRERY_PORT"
+	EnvDatabaseURL   = "ORRERY_DATABASE_URL"
+	EnvSecretKey     = "ORRERY_SECRET_KEY"
+	EnvSecretKeyFile = "ORRERY_SECRET_KEY_FILE"
+	EnvMaxBodyBytes  = "ORRERY_MAX_BODY_BYTES"
+	EnvHome          = "ORRERY_HOME"
+	EnvLogLevel      = "ORRERY_LOG_LEVEL"
+)
+
+// Config is the runtime configuration of a server.
+type Config struct {
+	Host          string
+	Port          int
+	DatabaseURL   string
+	SecretKeyFile string
+	MaxBodyBytes  int64
+	LogLevel      string
+}
+
+// Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
+func Home() string {
+	if h := os.Getenv(EnvHome); h != "" {
+		return h
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".orrery"
+	}
+	return filepath.Join(home, ".orrery")
+}
+
+// Load reads the configuration from the environment with defaults
+// (127.0.0.1:4200, SQLite at ~/.orrery/orrery.db).
+func Load() (Config, error) {
+	c := Config{
+		Host:          getenv(EnvHost, "127.0.0.1"),
+		DatabaseURL:   getenv(EnvDatabaseURL, "sqlite:///"+filepath.Join(Home(), "orrery.db")),
+		SecretKeyFile: getenv(EnvSecretKeyFile, filepath.Join(Home(), "secret.key")),
+		LogLevel:      getenv(EnvLogLevel, "info"),
+	}
+	port, err := strconv.Atoi(getenv(EnvPort, "4200"))
+	if err != nil || port < 0 || port > 65535 {
+		return c, fmt.Errorf("%s must be a port number, got %q", EnvPort, os.Getenv(EnvPort))
+	}
+	c.Port = port
+	if v := os.Getenv(EnvMaxBodyBytes); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("%s must be a positive number of bytes, got %q", EnvMaxBodyBytes, v)
+		}
+		c.MaxBodyBytes = n
+	}
+	return c, nil
+}
+
+func getenv(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
