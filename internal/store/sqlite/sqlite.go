@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -56,10 +57,10 @@ func ParseURL(u string) (string, error) {
 		if i := strings.IndexByte(p, '?'); i >= 0 {
 			p = p[:i]
 		}
-		if p == "/" || strings.ContainsRune(p, 0) {
-			return "", fmt.Errorf("sqlite URL %q has no database path", u)
+		if p == "/" || p == "" || strings.ContainsAny(p, "\x00?#") {
+			return "", fmt.Errorf("sqlite URL %q has no valid database path", u)
 		}
-		return p, nil
+		return filepath.Clean(p), nil
 	case strings.HasPrefix(u, "sqlite://"):
 		return "", fmt.Errorf("sqlite URL %q must use an absolute path: sqlite:///abs/path.db", u)
 	}
