@@ -36,6 +36,7 @@ def server(tmp_path_factory):
             PREFECT_HOME=str(tmp / "prefect-home"),
             PREFECT_ORION_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp}/prefect.db",
             PREFECT_ORION_ANALYTICS_ENABLED="false",
+            PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}",
         )
         env.pop("PREFECT_API_URL", None)
         cmd = [str(VENV_BIN / "prefect"), "orion", "start", "--host", "127.0.0.1", "--port", str(port)]
