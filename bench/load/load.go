@@ -251,7 +251,7 @@ func (c *client) flowRun(ctx context.Context, flowID string, tasks int) {
 		if !c.do(ctx, "create_task_run", "/task_runs/", map[string]any{
 			"name": "work-" + strconv.Itoa(i), "flow_run_id": run.ID, "task_key": "bench.work", "dynamic_key": strconv.Itoa(i),
 			"cache_key": nil, "cache_expiration": nil, "task_version": nil, "tags": []string{}, "task_inputs": map[string]any{},
-			"state": state("PENDING"),
+			"state":            state("PENDING"),
 			"empirical_policy": map[string]any{"max_retries": 0, "retry_delay_seconds": 0, "retries": 0, "retry_delay": 0, "retry_jitter_factor": nil},
 		}, &task) {
 			return
