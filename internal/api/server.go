@@ -140,7 +140,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	// Every API route checks the client version except the health check.
+	if strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/api/health" {
 		if err := checkAPIVersion(r.Header.Get("X-PREFECT-API-VERSION")); err != nil {
 			s.writeError(w, r, err)
 			return

@@ -68,7 +68,12 @@ def test_raw_api_contract(api):
     for bad in (api.post("/flows/", content=b'{"name": '), api.post("/flow_runs/", json={"flow_id": "not-a-uuid"})):
         assert bad.status_code == 422
         assert {"exception_message", "exception_detail", "request_body"} <= set(bad.json())
-    assert api.get("/health", headers={"X-PREFECT-API-VERSION": "banana"}).status_code == 400
+    bad_version = api.post("/flows/filter", json={}, headers={"X-PREFECT-API-VERSION": "banana"})
+    assert bad_version.status_code == 400 and "detail" in bad_version.json()
+    old_version = api.post("/flows/filter", json={}, headers={"X-PREFECT-API-VERSION": "0.7.0"})
+    assert old_version.status_code == 400
+    # The health check answers whatever the header says.
+    assert api.get("/health", headers={"X-PREFECT-API-VERSION": "banana"}).status_code == 200
     run = api.post("/flow_runs/", json={"flow_id": first.json()["id"], "state": {"type": "COMPLETED"}}).json()
     res = api.post(f"/flow_runs/{run['id']}/set_state", json={"state": {"type": "RUNNING"}, "force": False})
     assert res.status_code == 200 and res.json()["status"] == "ABORT"

@@ -14,7 +14,7 @@ import (
 
 func (s *Store) CreateBlockType(ctx context.Context, t *core.BlockType) error {
 	doc, _ := json.Marshal(t)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO block_types (id, slug, name, doc) VALUES (?, ?, ?, ?)`, t.ID.String(), t.Slug, t.Name, string(doc))
+	_, err := s.exec(ctx, `INSERT INTO block_types (id, slug, name, doc) VALUES (?, ?, ?, ?)`, t.ID.String(), t.Slug, t.Name, string(doc))
 	if isUnique(err) {
 		return core.Errorf(core.EConflict, "Block type already exists")
 	}
@@ -98,7 +98,7 @@ func (s *Store) ListBlockTypes(ctx context.Context, q *store.BlockTypeQuery) ([]
 
 func (s *Store) CreateBlockSchema(ctx context.Context, bs *core.BlockSchema) (*core.BlockSchema, bool, error) {
 	doc, _ := json.Marshal(bs)
-	res, err := s.w.ExecContext(ctx, `INSERT INTO block_schemas (id, checksum, version, block_type_id, capabilities, created, doc)
+	res, err := s.exec(ctx, `INSERT INTO block_schemas (id, checksum, version, block_type_id, capabilities, created, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (checksum, version) DO NOTHING`,
 		bs.ID.String(), bs.Checksum, bs.Version, bs.BlockTypeID.String(), tagsJSON(bs.Capabilities), tm(bs.Created.Time), string(doc))
 	if err != nil {
@@ -157,7 +157,7 @@ func refsJSON(r map[string]uuid.UUID) string {
 }
 
 func (s *Store) CreateBlockDocument(ctx context.Context, d *store.BlockDocumentRecord) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO block_documents (`+blockDocCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO block_documents (`+blockDocCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID.String(), d.Name, d.BlockTypeID.String(), d.BlockSchemaID.String(), d.IsAnonymous, tm(d.Created.Time), tm(d.Updated.Time), d.Data, refsJSON(d.References))
 	if isUnique(err) {
 		return core.Errorf(core.EConflict, "Block already exists")
@@ -182,7 +182,7 @@ func (s *Store) GetBlockDocumentByName(ctx context.Context, typeID uuid.UUID, na
 }
 
 func (s *Store) UpdateBlockDocument(ctx context.Context, d *store.BlockDocumentRecord) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE block_documents SET block_schema_id = ?, data = ?, refs = ?, updated = ? WHERE id = ?`,
+	res, err := s.exec(ctx, `UPDATE block_documents SET block_schema_id = ?, data = ?, refs = ?, updated = ? WHERE id = ?`,
 		d.BlockSchemaID.String(), d.Data, refsJSON(d.References), tm(d.Updated.Time), d.ID.String())
 	if err != nil {
 		return err

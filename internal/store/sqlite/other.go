@@ -193,7 +193,7 @@ func (s *Store) DeleteSavedSearch(ctx context.Context, id uuid.UUID) error {
 }
 
 func (s *Store) deleteByID(ctx context.Context, table, what string, id uuid.UUID) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id.String())
+	res, err := s.exec(ctx, `DELETE FROM `+table+` WHERE id = ?`, id.String())
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func count(ctx context.Context, q queryer, query string, args ...any) (int, erro
 
 func (s *Store) CreateFlow(ctx context.Context, f *core.Flow) (*core.Flow, bool, error) {
 	doc, _ := json.Marshal(f)
-	res, err := s.w.ExecContext(ctx, `INSERT INTO flows (id, name, tags, created, updated, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+	res, err := s.exec(ctx, sqlCreateFlowIfAbsent,
 		f.ID.String(), f.Name, tagsJSON(f.Tags), tm(f.Created.Time), tm(f.Updated.Time), string(doc))
 	if err != nil {
 		return nil, false, err
@@ -103,7 +103,7 @@ func (s *Store) UpdateFlowTags(ctx context.Context, id uuid.UUID, tags []string,
 }
 
 func (s *Store) DeleteFlow(ctx context.Context, id uuid.UUID) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txThen(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM flows WHERE id = ?`, id.String())
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (s *Store) DeleteFlow(ctx context.Context, id uuid.UUID) error {
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM deployments WHERE flow_id = ?`, id.String())
 		return err
-	})
+	}, func() { s.flowRuns.clear(); s.taskRuns.clear() })
 }
 
 // deleteRuns deletes the flow runs selected by sel (a query of ids) with
@@ -171,37 +171,63 @@ const flowRunSet = `flow_id = ?, name = ?, deployment_id = ?, work_queue_name = 
 	start_time = ?, end_time = ?, expected_start_time = ?, next_scheduled_start_time = ?, parent_task_run_id = ?,
 	idempotency_key = ?, auto_scheduled = ?, tags = ?, doc = ?`
 
-func insertFlowRun(ctx context.Context, tx *sql.Tx, r *core.FlowRun) (bool, error) {
-	r.Version = 1
-	args := append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
-	res, err := tx.ExecContext(ctx, `INSERT INTO flow_runs (id, created, `+flowRunColNames+`) VALUES (?, ?, `+placeholders(16)+`)
-		ON CONFLICT DO NOTHING`, args...)
-	if err != nil {
-		return false, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	if r.State != nil {
-		if err := insertState(ctx, tx, "flow_run_states", r.ID, r.State); err != nil {
-			return false, err
-		}
-	}
-	return true, nil
+var (
+	sqlInsertFlowRun = `INSERT INTO flow_runs (id, created, ` + flowRunColNames + `) VALUES (?, ?, ` + placeholders(16) + `)
+		ON CONFLICT DO NOTHING`
+	sqlUpdateFlowRunCAS = `UPDATE flow_runs SET ` + flowRunSet + `, version = version + 1 WHERE id = ? AND version = ?`
+	sqlInsertTaskRun    = `INSERT INTO task_runs (id, created, ` + taskRunColNames + `) VALUES (?, ?, ` + placeholders(12) + `)
+			ON CONFLICT DO NOTHING`
+	sqlUpdateTaskRunCAS   = `UPDATE task_runs SET ` + taskRunSet + `, version = version + 1 WHERE id = ? AND version = ?`
+	sqlInsertFlowState    = `INSERT INTO flow_run_states (id, run_id, ts, doc) VALUES (?, ?, ?, ?)`
+	sqlInsertTaskState    = `INSERT INTO task_run_states (id, run_id, ts, doc) VALUES (?, ?, ?, ?)`
+	sqlReleaseSlots       = `DELETE FROM concurrency_slots WHERE task_run_id = ?`
+	sqlInsertSlot         = `INSERT OR IGNORE INTO concurrency_slots (tag, task_run_id, acquired) VALUES (?, ?, ?)`
+	sqlInsertCache        = `INSERT INTO task_cache (cache_key, expiration, doc) VALUES (?, ?, ?)`
+	sqlGetFlowRun         = `SELECT doc, version FROM flow_runs WHERE id = ?`
+	sqlGetTaskRun         = `SELECT doc, version FROM task_runs WHERE id = ?`
+	sqlExistsFlowRun      = `SELECT 1 FROM flow_runs WHERE id = ?`
+	sqlExistsTaskRun      = `SELECT 1 FROM task_runs WHERE id = ?`
+	sqlCreateFlowIfAbsent = `INSERT INTO flows (id, name, tags, created, updated, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`
+)
+
+// hotStatements are prepared once on the writer and the readers: parsing
+// these on every call was a tenth of the server's CPU under load.
+var hotStatements = []string{sqlInsertFlowRun, sqlUpdateFlowRunCAS, sqlInsertTaskRun, sqlUpdateTaskRunCAS, sqlInsertFlowState,
+	sqlInsertTaskState, sqlReleaseSlots, sqlInsertSlot, sqlInsertCache, liveSlotsSQL, sqlExistsFlowRun, sqlExistsTaskRun}
+
+var hotReads = []string{sqlGetFlowRun, sqlGetTaskRun}
+
+// stateRow is a state history row, encoded outside the write lock.
+type stateRow struct {
+	args []any
 }
 
-func insertState(ctx context.Context, tx *sql.Tx, table string, runID uuid.UUID, st *core.State) error {
+func newStateRow(runID uuid.UUID, st *core.State) stateRow {
 	doc, _ := json.Marshal(st)
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, run_id, ts, doc) VALUES (?, ?, ?, ?)`,
-		st.ID.String(), runID.String(), tm(st.Timestamp.Time), string(doc))
-	return err
+	return stateRow{args: []any{st.ID.String(), runID.String(), tm(st.Timestamp.Time), string(doc)}}
 }
 
 func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
 	var created bool
+	r.Version = 1
+	args := append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
+	var state *stateRow
+	if r.State != nil {
+		row := newStateRow(r.ID, r.State)
+		state = &row
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		created, err = insertFlowRun(ctx, tx, r)
+		res, err := s.txExec(ctx, tx, sqlInsertFlowRun, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		created = true
+		if state != nil {
+			_, err = s.txExec(ctx, tx, sqlInsertFlowState, state.args...)
+		}
 		return err
 	})
 	if err != nil {
@@ -235,11 +261,14 @@ func (s *Store) readFlowRun(ctx context.Context, q queryer, query string, args .
 }
 
 func (s *Store) GetFlowRun(ctx context.Context, id uuid.UUID) (*core.FlowRun, error) {
-	return s.readFlowRun(ctx, s.r, `SELECT doc, version FROM flow_runs WHERE id = ?`, id.String())
+	if r := s.flowRuns.get(id); r != nil {
+		return r, nil
+	}
+	return s.readFlowRun(ctx, s.read(sqlGetFlowRun), "", id.String())
 }
 
 func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRunUpdate, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txThen(ctx, func(tx *sql.Tx) error {
 		r, err := s.readFlowRun(ctx, tx, `SELECT doc, version FROM flow_runs WHERE id = ?`, id.String())
 		if err != nil {
 			return err
@@ -265,11 +294,11 @@ func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRu
 		r.Updated = core.T(now)
 		_, err = tx.ExecContext(ctx, `UPDATE flow_runs SET `+flowRunSet+`, version = version + 1 WHERE id = ?`, append(flowRunCols(r), id.String())...)
 		return err
-	})
+	}, func() { s.flowRuns.drop(id) })
 }
 
 func (s *Store) DeleteFlowRun(ctx context.Context, id uuid.UUID) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txThen(ctx, func(tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM flow_runs WHERE id = ?`, id.String()).Scan(&one); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -278,7 +307,7 @@ func (s *Store) DeleteFlowRun(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		return deleteRuns(ctx, tx, `SELECT ?`, id.String())
-	})
+	}, func() { s.flowRuns.drop(id); s.taskRuns.clear() })
 }
 
 func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*core.FlowRun, error) {
@@ -309,26 +338,37 @@ func (s *Store) CountFlowRuns(ctx context.Context, f *store.RunFilters) (int, er
 }
 
 func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTransition) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE flow_runs SET `+flowRunSet+`, version = version + 1 WHERE id = ? AND version = ?`,
-			append(flowRunCols(t.Run), t.Run.ID.String(), t.ExpectedVersion)...)
+	args := append(flowRunCols(t.Run), t.Run.ID.String(), t.ExpectedVersion)
+	var state *stateRow
+	if t.AppendState && t.Run.State != nil {
+		row := newStateRow(t.Run.ID, t.Run.State)
+		state = &row
+	}
+	err := s.txThen(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, sqlUpdateFlowRunCAS, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return missingOrConflict(ctx, tx, "flow_runs", "Flow run", t.Run.ID)
+			return s.missingOrConflict(ctx, tx, sqlExistsFlowRun, "Flow run", t.Run.ID)
 		}
+		if state != nil {
+			_, err = s.txExec(ctx, tx, sqlInsertFlowState, state.args...)
+		}
+		return err
+	}, func() {
 		t.Run.Version = t.ExpectedVersion + 1
-		if t.AppendState && t.Run.State != nil {
-			return insertState(ctx, tx, "flow_run_states", t.Run.ID, t.Run.State)
-		}
-		return nil
+		s.flowRuns.put(t.Run.ID, t.Run)
 	})
+	if err != nil {
+		s.flowRuns.drop(t.Run.ID)
+	}
+	return err
 }
 
-func missingOrConflict(ctx context.Context, tx *sql.Tx, table, what string, id uuid.UUID) error {
+func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, existsSQL, what string, id uuid.UUID) error {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id.String()).Scan(&one)
+	err := tx.StmtContext(ctx, s.prep[existsSQL]).QueryRowContext(ctx, id.String()).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound(what)
 	}
@@ -361,11 +401,15 @@ const taskRunSet = `flow_run_id = ?, name = ?, task_key = ?, dynamic_key = ?, st
 
 func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskRun, bool, error) {
 	created := false
+	r.Version = 1
+	args := append([]any{r.ID.String(), tm(r.Created.Time)}, taskRunCols(r)...)
+	var state *stateRow
+	if r.State != nil {
+		row := newStateRow(r.ID, r.State)
+		state = &row
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		r.Version = 1
-		args := append([]any{r.ID.String(), tm(r.Created.Time)}, taskRunCols(r)...)
-		res, err := tx.ExecContext(ctx, `INSERT INTO task_runs (id, created, `+taskRunColNames+`) VALUES (?, ?, `+placeholders(12)+`)
-			ON CONFLICT DO NOTHING`, args...)
+		res, err := s.txExec(ctx, tx, sqlInsertTaskRun, args...)
 		if err != nil {
 			return err
 		}
@@ -373,10 +417,10 @@ func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskR
 			return nil
 		}
 		created = true
-		if r.State != nil {
-			return insertState(ctx, tx, "task_run_states", r.ID, r.State)
+		if state != nil {
+			_, err = s.txExec(ctx, tx, sqlInsertTaskState, state.args...)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -410,11 +454,14 @@ func (s *Store) readTaskRun(ctx context.Context, q queryer, query string, args .
 }
 
 func (s *Store) GetTaskRun(ctx context.Context, id uuid.UUID) (*core.TaskRun, error) {
-	return s.readTaskRun(ctx, s.r, `SELECT doc, version FROM task_runs WHERE id = ?`, id.String())
+	if r := s.taskRuns.get(id); r != nil {
+		return r, nil
+	}
+	return s.readTaskRun(ctx, s.read(sqlGetTaskRun), "", id.String())
 }
 
 func (s *Store) UpdateTaskRunName(ctx context.Context, id uuid.UUID, name string, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txThen(ctx, func(tx *sql.Tx) error {
 		r, err := s.readTaskRun(ctx, tx, `SELECT doc, version FROM task_runs WHERE id = ?`, id.String())
 		if err != nil {
 			return err
@@ -422,11 +469,11 @@ func (s *Store) UpdateTaskRunName(ctx context.Context, id uuid.UUID, name string
 		r.Name, r.Updated = name, core.T(now)
 		_, err = tx.ExecContext(ctx, `UPDATE task_runs SET `+taskRunSet+`, version = version + 1 WHERE id = ?`, append(taskRunCols(r), id.String())...)
 		return err
-	})
+	}, func() { s.taskRuns.drop(id) })
 }
 
 func (s *Store) DeleteTaskRun(ctx context.Context, id uuid.UUID) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txThen(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM task_runs WHERE id = ?`, id.String())
 		if err != nil {
 			return err
@@ -440,7 +487,7 @@ func (s *Store) DeleteTaskRun(ctx context.Context, id uuid.UUID) error {
 			}
 		}
 		return nil
-	})
+	}, func() { s.taskRuns.drop(id) })
 }
 
 func (s *Store) ListTaskRuns(ctx context.Context, q *store.TaskRunQuery) ([]*core.TaskRun, error) {
@@ -476,50 +523,64 @@ const liveSlotsSQL = `SELECT COUNT(*) FROM concurrency_slots s JOIN task_runs t 
 	WHERE s.tag = ? AND s.task_run_id != ? AND t.state_type IN ('RUNNING', 'CANCELLING')`
 
 func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		id := t.Run.ID.String()
-		res, err := tx.ExecContext(ctx, `UPDATE task_runs SET `+taskRunSet+`, version = version + 1 WHERE id = ? AND version = ?`,
-			append(taskRunCols(t.Run), id, t.ExpectedVersion)...)
+	id := t.Run.ID.String()
+	args := append(taskRunCols(t.Run), id, t.ExpectedVersion)
+	var state *stateRow
+	if t.AppendState && t.Run.State != nil {
+		row := newStateRow(t.Run.ID, t.Run.State)
+		state = &row
+	}
+	var cacheArgs []any
+	if t.CacheKey != nil && t.Run.State != nil {
+		var exp any
+		if t.CacheExpiration != nil {
+			exp = t.CacheExpiration.UnixMicro()
+		}
+		cacheArgs = []any{*t.CacheKey, exp, state.args[3]}
+	}
+	acquired := time.Now().UnixMicro()
+	err := s.txThen(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, sqlUpdateTaskRunCAS, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return missingOrConflict(ctx, tx, "task_runs", "Task run", t.Run.ID)
+			return s.missingOrConflict(ctx, tx, sqlExistsTaskRun, "Task run", t.Run.ID)
 		}
 		if t.ReleaseSlots {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM concurrency_slots WHERE task_run_id = ?`, id); err != nil {
+			if _, err := s.txExec(ctx, tx, sqlReleaseSlots, id); err != nil {
 				return err
 			}
 		}
 		for _, c := range t.AcquireSlots {
-			n, err := count(ctx, tx, liveSlotsSQL, c.Tag, id)
-			if err != nil {
+			var n int
+			if err := tx.StmtContext(ctx, s.prep[liveSlotsSQL]).QueryRowContext(ctx, c.Tag, id).Scan(&n); err != nil {
 				return err
 			}
 			if n >= c.Limit {
 				return store.ErrVersionConflict
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO concurrency_slots (tag, task_run_id, acquired) VALUES (?, ?, ?)`,
-				c.Tag, id, time.Now().UnixMicro()); err != nil {
+			if _, err := s.txExec(ctx, tx, sqlInsertSlot, c.Tag, id, acquired); err != nil {
 				return err
 			}
 		}
-		if t.CacheKey != nil && t.Run.State != nil {
-			doc, _ := json.Marshal(t.Run.State)
-			var exp any
-			if t.CacheExpiration != nil {
-				exp = t.CacheExpiration.UnixMicro()
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO task_cache (cache_key, expiration, doc) VALUES (?, ?, ?)`, *t.CacheKey, exp, string(doc)); err != nil {
+		if cacheArgs != nil {
+			if _, err := s.txExec(ctx, tx, sqlInsertCache, cacheArgs...); err != nil {
 				return err
 			}
 		}
+		if state != nil {
+			_, err = s.txExec(ctx, tx, sqlInsertTaskState, state.args...)
+		}
+		return err
+	}, func() {
 		t.Run.Version = t.ExpectedVersion + 1
-		if t.AppendState && t.Run.State != nil {
-			return insertState(ctx, tx, "task_run_states", t.Run.ID, t.Run.State)
-		}
-		return nil
+		s.taskRuns.put(t.Run.ID, t.Run)
 	})
+	if err != nil {
+		s.taskRuns.drop(t.Run.ID)
+	}
+	return err
 }
 
 // ---- states and cache

@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,8 +39,19 @@ var migrations embed.FS
 
 // Store is the SQLite store.
 type Store struct {
-	w *sql.DB // the single writer
+	w *sql.DB // the single writer, used only by the writer goroutine
 	r *sql.DB // readers (the writer itself for in-memory databases)
+
+	prep  map[string]*sql.Stmt // hot statements prepared on the writer
+	reads map[string]*sql.Stmt // hot statements prepared on the readers
+
+	flowRuns *runCache[core.FlowRun]
+	taskRuns *runCache[core.TaskRun]
+
+	jobs       chan *writeJob
+	closed     chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 var _ store.Store = (*Store)(nil)
@@ -74,6 +86,8 @@ func dsn(path string, write bool) string {
 	}
 	if write {
 		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "mmap_size(268435456)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -81,7 +95,9 @@ func dsn(path string, write bool) string {
 // Open opens (creating if needed) the database at path, or a private
 // in-memory database for ":memory:", and applies the schema.
 func Open(ctx context.Context, path string) (*Store, error) {
-	s := &Store{}
+	s := &Store{jobs: make(chan *writeJob, 1024), closed: make(chan struct{}), writerDone: make(chan struct{}),
+		flowRuns: newRunCache[core.FlowRun](8192), taskRuns: newRunCache[core.TaskRun](16384)}
+	go s.writer()
 	var err error
 	if path == ":memory:" {
 		// A named shared-cache memory database lets the one connection be
@@ -110,13 +126,65 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("applying the schema: %w", err)
 	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("preparing statements: %w", err)
+	}
 	return s, nil
 }
 
-// Close closes the database.
+// prepare compiles the hot statements. It runs before any write job, while
+// the writer's single connection is idle.
+func (s *Store) prepare(ctx context.Context) error {
+	s.prep, s.reads = map[string]*sql.Stmt{}, map[string]*sql.Stmt{}
+	for _, q := range hotStatements {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		s.prep[q] = st
+	}
+	for _, q := range hotReads {
+		st, err := s.r.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		s.reads[q] = st
+	}
+	return nil
+}
+
+// txExec executes q in tx, through its prepared statement when it has one.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.prep[q]; ok {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// stmtQueryer adapts a prepared read statement to readFlowRun/readTaskRun.
+type stmtQueryer struct{ st *sql.Stmt }
+
+func (q stmtQueryer) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.st.QueryContext(ctx, args...)
+}
+
+func (q stmtQueryer) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return q.st.QueryRowContext(ctx, args...)
+}
+
+func (s *Store) read(q string) queryer { return stmtQueryer{s.reads[q]} }
+
+// Close stops the writer (after the write in progress) and closes the
+// database.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	<-s.writerDone
+	if s.w == nil {
+		return nil
+	}
 	err := s.w.Close()
-	if s.r != s.w {
+	if s.r != nil && s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err
@@ -162,6 +230,8 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Reset drops every table and re-applies the schema.
 func (s *Store) Reset(ctx context.Context) error {
+	defer s.flowRuns.clear()
+	defer s.taskRuns.clear()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
 		if err != nil {
@@ -190,17 +260,129 @@ func (s *Store) Reset(ctx context.Context) error {
 	return s.migrate(ctx)
 }
 
-// tx runs fn in a write transaction.
+// writeJob is one store call's write, run by the writer goroutine.
+type writeJob struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+	// after runs on the writer once the job's write is committed, so cache
+	// updates happen in commit order.
+	after func()
+}
+
+// maxBatch bounds how many writes share one commit.
+const maxBatch = 128
+
+// tx runs fn atomically. Writes from concurrent callers are group-committed:
+// the single writer takes every job waiting, runs each inside its own
+// savepoint (so a failing job rolls back alone), and commits them together.
+// One WAL append and one commit serve many requests, which is what lets a
+// single SQLite writer keep up with many clients.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.txThen(ctx, fn, nil)
+}
+
+// txThen is tx with a hook run on the writer right after a successful commit.
+func (s *Store) txThen(ctx context.Context, fn func(*sql.Tx) error, after func()) error {
+	job := &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1), after: after}
+	select {
+	case s.jobs <- job:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return errors.New("sqlite: store is closed")
+	}
+	// Once queued the job runs to completion even if ctx ends, so the
+	// caller's outcome is never ambiguous.
+	return <-job.done
+}
+
+// exec runs one statement as a write job.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// writer is the single goroutine that owns write transactions.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for {
+		var first *writeJob
+		select {
+		case first = <-s.jobs:
+		case <-s.closed:
+			return
+		}
+		batch := []*writeJob{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+func (s *Store) runBatch(batch []*writeJob) {
+	ctx := context.Background()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		for _, j := range batch {
+			j.done <- err
+		}
+		return
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
+	results := make([]error, len(batch))
+	if len(batch) == 1 {
+		results[0] = batch[0].fn(tx)
+		if results[0] != nil {
+			_ = tx.Rollback()
+			batch[0].done <- results[0]
+			return
+		}
+	} else {
+		for i, j := range batch {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+				results[i] = err
+				continue
+			}
+			if err := j.fn(tx); err != nil {
+				results[i] = err
+				if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO job"); rbErr != nil {
+					// The transaction is unusable: fail the whole batch.
+					_ = tx.Rollback()
+					for _, j := range batch {
+						j.done <- errors.Join(err, rbErr)
+					}
+					return
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE job"); err != nil && results[i] == nil {
+				results[i] = err
+			}
+		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		for _, j := range batch {
+			j.done <- err
+		}
+		return
+	}
+	for i, j := range batch {
+		if results[i] == nil && j.after != nil {
+			j.after()
+		}
+		j.done <- results[i]
+	}
 }
 
 // micros stores a time as unix microseconds (nil for nil).
