@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // Environment variable names.
@@ -22,6 +23,7 @@ const (
 	EnvMaxBodyBytes  = "ORRERY_MAX_BODY_BYTES"
 	EnvHome          = "ORRERY_HOME"
 	EnvLogLevel      = "ORRERY_LOG_LEVEL"
+	EnvServiceLoop   = "ORRERY_SERVICE_INTERVAL"
 )
 
 // Config is the runtime configuration of a server.
@@ -32,6 +34,8 @@ type Config struct {
 	SecretKeyFile string
 	MaxBodyBytes  int64
 	LogLevel      string
+	// ServiceInterval is how often the scheduler and late-runs services run.
+	ServiceInterval time.Duration
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -60,6 +64,14 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("%s must be a port number, got %q", EnvPort, os.Getenv(EnvPort))
 	}
 	c.Port = port
+	c.ServiceInterval = 5 * time.Second
+	if v := os.Getenv(EnvServiceLoop); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s must be a positive duration such as 5s, got %q", EnvServiceLoop, v)
+		}
+		c.ServiceInterval = d
+	}
 	if v := os.Getenv(EnvMaxBodyBytes); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,9 @@ import (
 	"github.com/orrery-dev/orrery/internal/api"
 	"github.com/orrery-dev/orrery/internal/backend"
 	"github.com/orrery-dev/orrery/internal/docs"
+	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
+	"github.com/orrery-dev/orrery/internal/services"
 	"github.com/orrery-dev/orrery/shared"
 )
 
@@ -113,6 +116,21 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 			logger.Error("installing system block types", "err", err)
 		}
 	}()
+	// Background services: plain RunOnce functions on a ticker here, an
+	// EventBridge-triggered Lambda in the serverless shape.
+	svcCtx, stopServices := context.WithCancel(context.Background())
+	var svcWG sync.WaitGroup
+	defer func() { stopServices(); svcWG.Wait() }()
+	for _, svc := range []services.Service{
+		&services.Scheduler{Store: st, NewName: api.Slug},
+		&services.LateRuns{Orch: orchestration.New(st)},
+	} {
+		svcWG.Add(1)
+		go func(svc services.Service) {
+			defer svcWG.Done()
+			services.Loop(svcCtx, svc, cfg.ServiceInterval, logger)
+		}(svc)
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

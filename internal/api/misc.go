@@ -24,6 +24,8 @@ func (s *Server) registerRoutes() {
 	s.registerSavedSearchRoutes()
 	s.registerUIRoutes()
 	s.registerBlockRoutes()
+	s.registerDeploymentRoutes()
+	s.registerWorkQueueRoutes()
 	s.mux.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
 	s.mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)
 }

@@ -112,7 +112,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // forms and must never see a redirect.
 func (s *Server) handle(pattern, tag, summary string, h handlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
-	s.routes = append(s.routes, route{method: method, path: "/api" + path, summary: summary, tag: tag})
+	if tag != "" {
+		s.document(pattern, tag, summary)
+	}
 	fn := func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -121,6 +123,12 @@ func (s *Server) handle(pattern, tag, summary string, h handlerFunc) {
 	trimmed := strings.TrimSuffix(path, "/")
 	s.mux.HandleFunc(method+" /api"+trimmed, fn)
 	s.mux.HandleFunc(method+" /api"+trimmed+"/{$}", fn)
+}
+
+// document lists a route in the OpenAPI document.
+func (s *Server) document(pattern, tag, summary string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, route{method: method, path: "/api" + path, summary: summary, tag: tag})
 }
 
 // ServeHTTP applies the cross-cutting concerns: panic recovery, CORS and the

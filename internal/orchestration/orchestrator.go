@@ -40,10 +40,26 @@ func conflictErr() error {
 // SetFlowRunState orchestrates a proposed state for a flow run. written
 // reports whether a new state was stored (201 vs 200 in the API).
 func (o *Orchestrator) SetFlowRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int) (res Result, written bool, err error) {
+	return o.setFlowRunState(ctx, id, p, force, apiVersion, nil)
+}
+
+// SetFlowRunStateIf is SetFlowRunState for background services: the
+// transition is only attempted while cond holds for the run as read, and the
+// write is conditional on that read, so a forced change never overwrites a
+// state the run moved to in between. It returns written=false when cond
+// does not hold.
+func (o *Orchestrator) SetFlowRunStateIf(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, cond func(*core.FlowRun) bool) (Result, bool, error) {
+	return o.setFlowRunState(ctx, id, p, force, nil, cond)
+}
+
+func (o *Orchestrator) setFlowRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int, cond func(*core.FlowRun) bool) (res Result, written bool, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		run, err := o.Store.GetFlowRun(ctx, id)
 		if err != nil {
 			return Result{}, false, err
+		}
+		if cond != nil && !cond(run) {
+			return Result{State: run.State, Status: Abort, Details: details(Abort, "condition no longer holds", 0)}, false, nil
 		}
 		d := DecideFlow(FlowInput{Run: run, Proposed: p, Force: force, APIVersion: apiVersion, Now: o.now()})
 		if d.Run == nil {

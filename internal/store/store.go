@@ -38,6 +38,8 @@ type Store interface {
 	LogStore
 	SavedSearchStore
 	BlockStore
+	DeploymentStore
+	WorkQueueStore
 
 	// Reset deletes all data and re-applies the schema.
 	Reset(ctx context.Context) error
