@@ -44,6 +44,6 @@ Configuration comes from flags and ORRERY_* environment variables:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServerCmd(), newDatabaseCmd())
+	root.AddCommand(newServerCmd(), newDatabaseCmd(), newAgentCmd(), newDeploymentCmd(), newWorkQueueCmd(), newFlowRunCmd())
 	return root
 }
