@@ -1,0 +1,161 @@
+"""Deployments, schedules, work queues and agents with the stock CLI, the
+stock agent and Orrery's native agent."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import flow_run, flow_states
+
+TARGET = os.environ.get("COMPAT_TARGET", "orrery")
+REPO = Path(__file__).resolve().parent.parent.parent
+
+FLOW_SOURCE = '''
+import time
+from prefect import flow, get_run_logger
+
+@flow(name="compat-deployed")
+def deployed(name: str = "world", sleep: float = 0):
+    get_run_logger().info("hello %s", name)
+    time.sleep(sleep)
+    return name
+'''
+
+
+@pytest.fixture
+def deployment(cli, client_env, tmp_path, api):
+    """A deployment of a small flow with an interval schedule, applied with
+    the stock `prefect deployment build ... -a`."""
+    def make(name, queue, interval=None):
+        (tmp_path / "deployed_flow.py").write_text(textwrap.dedent(FLOW_SOURCE))
+        args = ["deployment", "build", "deployed_flow.py:deployed", "-n", name, "-q", queue, "-a"]
+        if interval:
+            args += ["--interval", str(interval)]
+        proc = cli(*args, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        dep = api.get(f"/deployments/name/compat-deployed/{name}").json()
+        assert dep["work_queue_name"] == queue
+        return dep
+    return make
+
+
+def wait_for(fn, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def start_agent(kind, queue, client_env, tmp_path):
+    log = open(tmp_path / f"{kind}-agent.log", "w+")
+    env = dict(client_env, PREFECT_AGENT_QUERY_INTERVAL="2")
+    if kind == "stock":
+        cmd = [str(Path(sys.executable).parent / "prefect"), "agent", "start", "-q", queue]
+    else:
+        binary = os.environ.get("ORRERY_BIN", str(REPO / "bin" / "orrery"))
+        cmd = [binary, "agent", "start", "-q", queue, "--python", sys.executable, "--interval", "2s"]
+    proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, log
+
+
+def stop_agent(proc, log):
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.seek(0)
+    return log.read()
+
+
+def terminal(api, run_id):
+    run = flow_run(api, run_id)
+    return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+
+def test_scheduler_creates_runs_and_stock_agent_executes(deployment, cli, api, client_env, tmp_path):
+    dep = deployment("scheduled", "compat-q1", interval=3600)
+    runs = wait_for(lambda: api.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [dep["id"]]}}}).json(), 15, "scheduled runs")
+    assert all(r["auto_scheduled"] and r["state_type"] == "SCHEDULED" for r in runs)
+    assert all("auto-scheduled" in r["tags"] for r in runs)
+    assert len({r["idempotency_key"] for r in runs}) == len(runs)
+    # Re-applying the deployment replaces (never duplicates) its future runs.
+    deployment("scheduled", "compat-q1", interval=3600)
+    time.sleep(2)
+    again = api.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [dep["id"]]}}}).json()
+    assert len({r["expected_start_time"] for r in again}) == len(again)
+
+    proc = cli("deployment", "run", "compat-deployed/scheduled", "--param", "name=adhoc")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    adhoc = [r for r in api.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [dep["id"]]}}}).json() if not r["auto_scheduled"]]
+    assert len(adhoc) == 1 and adhoc[0]["parameters"] == {"name": "adhoc"}
+    agent, log = start_agent("stock", "compat-q1", client_env, tmp_path)
+    try:
+        done = wait_for(lambda: terminal(api, adhoc[0]["id"]), 90, "the ad hoc run to finish")
+    finally:
+        output = stop_agent(agent, log)
+    assert done["state_type"] == "COMPLETED", output
+    assert done["infrastructure_pid"]
+    names = [s["name"] for s in flow_states(api, done["id"])]
+    assert names[:2] == ["Scheduled", "Pending"] and names[-1] == "Completed"
+    logs = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [done["id"]]}}}).json()
+    assert any(l["message"] == "hello adhoc" for l in logs)
+    status = api.get(f"/work_queues/{api.get('/work_queues/name/compat-q1').json()['id']}/status").json()
+    assert status["last_polled"] is not None
+
+
+@pytest.mark.parametrize("kind", ["stock", "native"])
+def test_cancel_running_flow(kind, deployment, cli, api, client_env, tmp_path):
+    queue = f"compat-cancel-{kind}"
+    deployment(f"cancel-{kind}", queue)
+    proc = cli("deployment", "run", f"compat-deployed/cancel-{kind}", "--param", "sleep=120")
+    assert proc.returncode == 0, proc.stderr
+    dep = api.get(f"/deployments/name/compat-deployed/cancel-{kind}").json()
+    (run,) = api.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [dep["id"]]}}}).json()
+    agent, log = start_agent(kind, queue, client_env, tmp_path)
+    try:
+        wait_for(lambda: flow_run(api, run["id"])["state_type"] == "RUNNING", 90, "the run to start")
+        proc = cli("flow-run", "cancel", run["id"])
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        done = wait_for(lambda: terminal(api, run["id"]), 60, "the run to be cancelled")
+    finally:
+        output = stop_agent(agent, log)
+    assert done["state_type"] == "CANCELLED", output
+
+
+def test_native_agent_runs_deployment_with_parameters(deployment, api, client_env, tmp_path):
+    dep = deployment("native", "compat-native")
+    created = api.post(f"/deployments/{dep['id']}/create_flow_run", json={"parameters": {"name": "go-agent"}, "state": {"type": "SCHEDULED"}})
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+    agent, log = start_agent("native", "compat-native", client_env, tmp_path)
+    try:
+        done = wait_for(lambda: terminal(api, run_id), 90, "the native agent's run")
+    finally:
+        output = stop_agent(agent, log)
+    assert done["state_type"] == "COMPLETED", output
+    assert done["parameters"] == {"name": "go-agent"}
+    logs = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}).json()
+    assert any(l["message"] == "hello go-agent" for l in logs)
+
+
+def test_work_queue_cli(cli, api):
+    assert cli("work-queue", "create", "compat-wq", "--limit", "2").returncode == 0
+    proc = cli("work-queue", "inspect", "compat-wq")
+    assert proc.returncode == 0 and "compat-wq" in proc.stdout
+    assert cli("work-queue", "pause", "compat-wq").returncode == 0
+    assert api.get("/work_queues/name/compat-wq").json()["is_paused"] is True
+    assert cli("work-queue", "resume", "compat-wq").returncode == 0
+    q = api.get("/work_queues/name/compat-wq").json()
+    assert q["is_paused"] is False and q["concurrency_limit"] == 2
+    assert cli("work-queue", "preview", "compat-wq").returncode == 0
+    proc = cli("work-queue", "ls")
+    assert proc.returncode == 0 and "compat-wq" in proc.stdout
