@@ -24,6 +24,7 @@ const (
 	EnvHome          = "ORRERY_HOME"
 	EnvLogLevel      = "ORRERY_LOG_LEVEL"
 	EnvServiceLoop   = "ORRERY_SERVICE_INTERVAL"
+	EnvAgentDeadline = "ORRERY_AGENT_DEADLINE"
 )
 
 // Config is the runtime configuration of a server.
@@ -36,6 +37,9 @@ type Config struct {
 	LogLevel      string
 	// ServiceInterval is how often the scheduler and late-runs services run.
 	ServiceInterval time.Duration
+	// AgentDeadline is how long a work queue may go unpolled before its
+	// claimed runs are marked Crashed.
+	AgentDeadline time.Duration
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -71,6 +75,14 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("%s must be a positive duration such as 5s, got %q", EnvServiceLoop, v)
 		}
 		c.ServiceInterval = d
+	}
+	c.AgentDeadline = 10 * time.Minute
+	if v := os.Getenv(EnvAgentDeadline); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s must be a positive duration such as 10m, got %q", EnvAgentDeadline, v)
+		}
+		c.AgentDeadline = d
 	}
 	if v := os.Getenv(EnvMaxBodyBytes); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

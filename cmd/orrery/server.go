@@ -124,6 +124,7 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 	for _, svc := range []services.Service{
 		&services.Scheduler{Store: st, NewName: api.Slug},
 		&services.LateRuns{Orch: orchestration.New(st)},
+		&services.CrashedRuns{Orch: orchestration.New(st), Deadline: cfg.AgentDeadline},
 	} {
 		svcWG.Add(1)
 		go func(svc services.Service) {

@@ -233,3 +233,52 @@ func TestLateRuns(t *testing.T) {
 		t.Fatalf("history %v", hist)
 	}
 }
+
+// A run whose agent stopped polling is marked Crashed and its task's
+// concurrency slot comes back.
+func TestCrashedRunsReleaseSlots(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	flow := b.must(201, "POST", "/api/flows/", map[string]any{"name": "f"})
+	q := b.must(201, "POST", "/api/work_queues/", map[string]any{"name": "gone"})
+	alive := b.must(201, "POST", "/api/work_queues/", map[string]any{"name": "alive"})
+	dep := b.must(201, "POST", "/api/deployments/", map[string]any{"name": "d", "flow_id": flow["id"], "work_queue_name": "gone"})
+	dep2 := b.must(201, "POST", "/api/deployments/", map[string]any{"name": "d2", "flow_id": flow["id"], "work_queue_name": "alive"})
+	b.must(200, "POST", "/api/concurrency_limits/", map[string]any{"tag": "db", "concurrency_limit": 1})
+	start := func(depID string) (string, string) {
+		run := b.must(201, "POST", "/api/deployments/"+depID+"/create_flow_run", map[string]any{"state": map[string]any{"type": "SCHEDULED"}})
+		id := run["id"].(string)
+		b.setState("flow_runs", id, map[string]any{"type": "PENDING"}, false)
+		b.setState("flow_runs", id, map[string]any{"type": "RUNNING"}, false)
+		task := b.must(201, "POST", "/api/task_runs/", map[string]any{"flow_run_id": id, "task_key": "t", "dynamic_key": "0", "tags": []string{"db"}})
+		return id, task["id"].(string)
+	}
+	runID, taskID := start(dep["id"].(string))
+	if _, res := b.setState("task_runs", taskID, map[string]any{"type": "RUNNING"}, false); res["status"] != "ACCEPT" {
+		t.Fatalf("task start: %v", res)
+	}
+	b.must(200, "POST", "/api/work_queues/"+q["id"].(string)+"/get_runs", map[string]any{})
+	otherRun, _ := start(dep2["id"].(string))
+	crashed := &services.CrashedRuns{Orch: orchestration.New(b.store), Deadline: 10 * time.Minute,
+		Now: func() time.Time { return time.Now().Add(11 * time.Minute) }}
+	// The "alive" queue is polled "now" (11 minutes in the future).
+	if err := b.store.TouchWorkQueue(ctx, mustUUID(t, alive["id"].(string)), time.Now().Add(11*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := crashed.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.must(200, "GET", "/api/flow_runs/"+runID, nil); got["state_type"] != "CRASHED" {
+		t.Fatalf("orphaned run is %v", got["state_type"])
+	}
+	if got := b.must(200, "GET", "/api/task_runs/"+taskID, nil); got["state_type"] != "CRASHED" {
+		t.Fatalf("orphaned task is %v", got["state_type"])
+	}
+	if lim := b.must(200, "GET", "/api/concurrency_limits/tag/db", nil); len(lim["active_slots"].([]any)) != 0 {
+		t.Fatalf("slot not released: %v", lim["active_slots"])
+	}
+	if got := b.must(200, "GET", "/api/flow_runs/"+otherRun, nil); got["state_type"] != "RUNNING" {
+		t.Fatalf("run of a live queue was touched: %v", got["state_type"])
+	}
+}
