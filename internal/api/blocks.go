@@ -144,52 +144,19 @@ func (s *Server) registerBlockTypeRoutes() {
 		writeJSON(w, http.StatusCreated, bt)
 		return nil
 	})
-	s.handle("GET /block_types/{id}", "Block types", "Read a block type", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		bt, err := s.store.GetBlockType(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, bt)
-		return nil
-	})
-	s.handle("GET /block_types/slug/{slug}", "Block types", "Read a block type by slug", func(w http.ResponseWriter, r *http.Request) error {
-		bt, err := s.store.GetBlockTypeBySlug(r.Context(), r.PathValue("slug"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, bt)
-		return nil
-	})
-	s.handle("POST /block_types/filter", "Block types", "Query block types", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.BlockTypeQuery{}
+	s.handle("GET /block_types/{id}", "Block types", "Read a block type", getByID(s.store.GetBlockType, same))
+	s.handle("GET /block_types/slug/{slug}", "Block types", "Read a block type by slug", getByPath("slug", s.store.GetBlockTypeBySlug, same))
+	s.handle("POST /block_types/filter", "Block types", "Query block types", listRoute(s, DefaultLimit, func(fb *filterBody) (lister[*core.BlockType], error) {
+		q := store.BlockTypeQuery{}
 		if err := fb.into("block_types", &q.BlockTypes); err != nil {
-			return err
+			return nil, err
 		}
-		if err := fb.into("block_schemas", &q.BlockSchemas); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		out, err := s.store.ListBlockTypes(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(out))
-		return nil
-	})
+		err := fb.into("block_schemas", &q.BlockSchemas)
+		return func(ctx context.Context, p store.Page) ([]*core.BlockType, error) {
+			q.Page = p
+			return s.store.ListBlockTypes(ctx, &q)
+		}, err
+	}, same))
 	s.handle("PATCH /block_types/{id}", "Block types", "Update a block type", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -324,34 +291,20 @@ func (s *Server) registerBlockSchemaRoutes() {
 		}
 		return noContent(w)
 	})
-	s.handle("POST /block_schemas/filter", "Block schemas", "Query block schemas", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.BlockSchemaQuery{}
-		if err := fb.into("block_schemas", &q.BlockSchemas); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		out, err := s.store.ListBlockSchemas(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		for _, sc := range out {
-			if _, err := withType(r.Context(), sc); err != nil {
-				return err
+	s.handle("POST /block_schemas/filter", "Block schemas", "Query block schemas", listRoute(s, DefaultLimit, func(fb *filterBody) (lister[*core.BlockSchema], error) {
+		q := store.BlockSchemaQuery{}
+		err := fb.into("block_schemas", &q.BlockSchemas)
+		return func(ctx context.Context, p store.Page) ([]*core.BlockSchema, error) {
+			q.Page = p
+			out, err := s.store.ListBlockSchemas(ctx, &q)
+			for _, sc := range out {
+				if err == nil {
+					_, err = withType(ctx, sc)
+				}
 			}
-		}
-		writeJSON(w, 200, emptyIfNil(out))
-		return nil
-	})
+			return out, err
+		}, err
+	}, same))
 	s.handle("GET /block_schemas/{id}", "Block schemas", "Read a block schema", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -486,16 +439,7 @@ func (s *Server) registerBlockDocumentRoutes() {
 		writeJSON(w, 200, doc)
 		return nil
 	})
-	s.handle("DELETE /block_documents/{id}", "Block documents", "Delete a block document", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if err := s.store.DeleteBlockDocument(r.Context(), id); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+	s.handle("DELETE /block_documents/{id}", "Block documents", "Delete a block document", deleteByID(s.store.DeleteBlockDocument))
 	s.handle("PATCH /block_documents/{id}", "Block documents", "Update a block document", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {

@@ -287,51 +287,11 @@ func (s *Server) registerDeploymentRoutes() {
 		writeJSON(w, 200, s.deploymentOut(d))
 		return nil
 	})
-	s.handle("POST /deployments/filter", "Deployments", "Query deployments", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.DeploymentQuery{}
-		if q.RunFilters, err = fb.runFilters(); err != nil {
-			return err
-		}
-		if q.Sort, err = sortKey(fb, store.DeploymentSorts, "NAME_ASC"); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		out, err := s.store.ListDeployments(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		for _, d := range out {
-			s.deploymentOut(d)
-		}
-		writeJSON(w, 200, emptyIfNil(out))
-		return nil
-	})
-	s.handle("POST /deployments/count", "Deployments", "Count deployments", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		f, err := fb.runFilters()
-		if err != nil {
-			return err
-		}
-		n, err := s.store.CountDeployments(r.Context(), &f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, n)
-		return nil
-	})
+	s.handle("POST /deployments/filter", "Deployments", "Query deployments", runListRoute(s, store.DeploymentSorts, "NAME_ASC",
+		func(ctx context.Context, f store.RunFilters, sort store.DeploymentSort, p store.Page) ([]*core.Deployment, error) {
+			return s.store.ListDeployments(ctx, &store.DeploymentQuery{RunFilters: f, Sort: sort, Page: p})
+		}, s.deploymentOut))
+	s.handle("POST /deployments/count", "Deployments", "Count deployments", s.countRoute(s.store.CountDeployments))
 	s.handle("DELETE /deployments/{id}", "Deployments", "Delete a deployment", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -179,37 +180,11 @@ func (s *Server) registerFlowRunRoutes() {
 		}
 		return noContent(w)
 	})
-	s.handle("POST /flow_runs/count", "Flow Runs", "Count flow runs", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		f, err := fb.runFilters()
-		if err != nil {
-			return err
-		}
-		n, err := s.store.CountFlowRuns(r.Context(), &f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, n)
-		return nil
-	})
+	s.handle("POST /flow_runs/count", "Flow Runs", "Count flow runs", s.countRoute(s.store.CountFlowRuns))
 	s.handle("POST /flow_runs/history", "Flow Runs", "Flow run counts by state over time", func(w http.ResponseWriter, r *http.Request) error {
 		return s.runHistory(w, r, true)
 	})
-	s.handle("GET /flow_runs/{id}", "Flow Runs", "Read a flow run", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		run, err := s.store.GetFlowRun(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, s.flowRunOut(run))
-		return nil
-	})
+	s.handle("GET /flow_runs/{id}", "Flow Runs", "Read a flow run", getByID(s.store.GetFlowRun, s.flowRunOut))
 	s.handle("GET /flow_runs/{id}/graph", "Flow Runs", "Task run dependency graph of a flow run", s.flowRunGraph)
 	s.handle("POST /flow_runs/{id}/resume", "Flow Runs", "Resume a paused flow run", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
@@ -222,45 +197,11 @@ func (s *Server) registerFlowRunRoutes() {
 		}
 		return writeOrchestration(w, res, written)
 	})
-	s.handle("POST /flow_runs/filter", "Flow Runs", "Query flow runs", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.FlowRunQuery{}
-		if q.RunFilters, err = fb.runFilters(); err != nil {
-			return err
-		}
-		if q.Sort, err = sortKey(fb, store.FlowRunSorts, "ID_DESC"); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		runs, err := s.store.ListFlowRuns(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		for _, run := range runs {
-			s.flowRunOut(run)
-		}
-		writeJSON(w, 200, emptyIfNil(runs))
-		return nil
-	})
-	s.handle("DELETE /flow_runs/{id}", "Flow Runs", "Delete a flow run", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if err := s.store.DeleteFlowRun(r.Context(), id); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+	s.handle("POST /flow_runs/filter", "Flow Runs", "Query flow runs", runListRoute(s, store.FlowRunSorts, "ID_DESC",
+		func(ctx context.Context, f store.RunFilters, sort store.FlowRunSort, p store.Page) ([]*core.FlowRun, error) {
+			return s.store.ListFlowRuns(ctx, &store.FlowRunQuery{RunFilters: f, Sort: sort, Page: p})
+		}, s.flowRunOut))
+	s.handle("DELETE /flow_runs/{id}", "Flow Runs", "Delete a flow run", deleteByID(s.store.DeleteFlowRun))
 	s.handle("POST /flow_runs/{id}/set_state", "Flow Runs", "Propose a state for a flow run (orchestrated)", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -93,78 +94,14 @@ func (s *Server) registerFlowRoutes() {
 		}
 		return noContent(w)
 	})
-	s.handle("POST /flows/count", "Flows", "Count flows", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		f, err := fb.runFilters()
-		if err != nil {
-			return err
-		}
-		n, err := s.store.CountFlows(r.Context(), &f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, n)
-		return nil
-	})
-	s.handle("GET /flows/name/{name}", "Flows", "Read a flow by name", func(w http.ResponseWriter, r *http.Request) error {
-		f, err := s.store.GetFlowByName(r.Context(), r.PathValue("name"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, f)
-		return nil
-	})
-	s.handle("GET /flows/{id}", "Flows", "Read a flow", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		f, err := s.store.GetFlow(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, f)
-		return nil
-	})
-	s.handle("POST /flows/filter", "Flows", "Query flows", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.FlowQuery{}
-		if q.RunFilters, err = fb.runFilters(); err != nil {
-			return err
-		}
-		if q.Sort, err = sortKey(fb, store.FlowSorts, "NAME_ASC"); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		out, err := s.store.ListFlows(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(out))
-		return nil
-	})
-	s.handle("DELETE /flows/{id}", "Flows", "Delete a flow with its runs", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if err := s.store.DeleteFlow(r.Context(), id); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+	s.handle("POST /flows/count", "Flows", "Count flows", s.countRoute(s.store.CountFlows))
+	s.handle("GET /flows/name/{name}", "Flows", "Read a flow by name", getByPath("name", s.store.GetFlowByName, same))
+	s.handle("GET /flows/{id}", "Flows", "Read a flow", getByID(s.store.GetFlow, same))
+	s.handle("POST /flows/filter", "Flows", "Query flows", runListRoute(s, store.FlowSorts, "NAME_ASC",
+		func(ctx context.Context, f store.RunFilters, sort store.FlowSort, p store.Page) ([]*core.Flow, error) {
+			return s.store.ListFlows(ctx, &store.FlowQuery{RunFilters: f, Sort: sort, Page: p})
+		}, same))
+	s.handle("DELETE /flows/{id}", "Flows", "Delete a flow with its runs", deleteByID(s.store.DeleteFlow))
 }
 
 // newID returns a time-ordered UUID (v7), so ID_DESC, the default sort of

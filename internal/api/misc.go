@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -90,18 +91,7 @@ func (s *Server) registerStateRoutes() {
 		}
 		return id, nil
 	}
-	s.handle("GET /flow_run_states/{id}", "Flow Run States", "Read a flow run state", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		st, err := s.store.GetFlowRunState(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, st)
-		return nil
-	})
+	s.handle("GET /flow_run_states/{id}", "Flow Run States", "Read a flow run state", getByID(s.store.GetFlowRunState, same))
 	s.handle("GET /flow_run_states/", "Flow Run States", "State history of a flow run", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := queryID(r, "flow_run_id")
 		if err != nil {
@@ -114,18 +104,7 @@ func (s *Server) registerStateRoutes() {
 		writeJSON(w, 200, emptyIfNil(sts))
 		return nil
 	})
-	s.handle("GET /task_run_states/{id}", "Task Run States", "Read a task run state", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		st, err := s.store.GetTaskRunState(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, st)
-		return nil
-	})
+	s.handle("GET /task_run_states/{id}", "Task Run States", "Read a task run state", getByID(s.store.GetTaskRunState, same))
 	s.handle("GET /task_run_states/", "Task Run States", "State history of a task run", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := queryID(r, "task_run_id")
 		if err != nil {
@@ -198,32 +177,18 @@ func (s *Server) registerLogRoutes() {
 		writeJSON(w, http.StatusCreated, nil)
 		return nil
 	})
-	s.handle("POST /logs/filter", "Logs", "Query logs", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.LogQuery{}
+	s.handle("POST /logs/filter", "Logs", "Query logs", listRoute(s, DefaultLimit, func(fb *filterBody) (lister[*core.Log], error) {
+		q := store.LogQuery{}
 		if err := fb.into("logs", &q.Filter); err != nil {
-			return err
+			return nil, err
 		}
-		if q.Sort, err = sortKey(fb, store.LogSorts, "TIMESTAMP_ASC"); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		logs, err := s.store.ListLogs(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(logs))
-		return nil
-	})
+		sort, err := sortKey(fb, store.LogSorts, "TIMESTAMP_ASC")
+		q.Sort = sort
+		return func(ctx context.Context, p store.Page) ([]*core.Log, error) {
+			q.Page = p
+			return s.store.ListLogs(ctx, &q)
+		}, err
+	}, same))
 }
 
 type concurrencyLimitCreate struct {
@@ -263,49 +228,10 @@ func (s *Server) registerConcurrencyRoutes() {
 		writeJSON(w, 200, out(l))
 		return nil
 	})
-	s.handle("GET /concurrency_limits/{id}", "Concurrency Limits", "Read a concurrency limit", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		l, err := s.store.GetConcurrencyLimit(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, out(l))
-		return nil
-	})
-	s.handle("GET /concurrency_limits/tag/{tag}", "Concurrency Limits", "Read the concurrency limit of a tag", func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.store.GetConcurrencyLimitByTag(r.Context(), r.PathValue("tag"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, out(l))
-		return nil
-	})
-	s.handle("POST /concurrency_limits/filter", "Concurrency Limits", "List concurrency limits", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		p, err := fb.page(DefaultLimit, DefaultLimit)
-		if err != nil {
-			return err
-		}
-		if p.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		ls, err := s.store.ListConcurrencyLimits(r.Context(), p)
-		if err != nil {
-			return err
-		}
-		for _, l := range ls {
-			out(l)
-		}
-		writeJSON(w, 200, emptyIfNil(ls))
-		return nil
-	})
+	s.handle("GET /concurrency_limits/{id}", "Concurrency Limits", "Read a concurrency limit", getByID(s.store.GetConcurrencyLimit, out))
+	s.handle("GET /concurrency_limits/tag/{tag}", "Concurrency Limits", "Read the concurrency limit of a tag", getByPath("tag", s.store.GetConcurrencyLimitByTag, out))
+	s.handle("POST /concurrency_limits/filter", "Concurrency Limits", "List concurrency limits", listRoute(s, DefaultLimit,
+		func(*filterBody) (lister[*core.ConcurrencyLimit], error) { return s.store.ListConcurrencyLimits, nil }, out))
 	s.handle("DELETE /concurrency_limits/{id}", "Concurrency Limits", "Delete a concurrency limit", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -350,48 +276,10 @@ func (s *Server) registerSavedSearchRoutes() {
 		}
 		return created(w, isNew, out)
 	})
-	s.handle("GET /saved_searches/{id}", "Saved Searches", "Read a saved search", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		out, err := s.store.GetSavedSearch(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, out)
-		return nil
-	})
-	s.handle("POST /saved_searches/filter", "Saved Searches", "List saved searches", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		p, err := fb.page(DefaultLimit, DefaultLimit)
-		if err != nil {
-			return err
-		}
-		if p.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		out, err := s.store.ListSavedSearches(r.Context(), p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(out))
-		return nil
-	})
-	s.handle("DELETE /saved_searches/{id}", "Saved Searches", "Delete a saved search", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if err := s.store.DeleteSavedSearch(r.Context(), id); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+	s.handle("GET /saved_searches/{id}", "Saved Searches", "Read a saved search", getByID(s.store.GetSavedSearch, same))
+	s.handle("POST /saved_searches/filter", "Saved Searches", "List saved searches", listRoute(s, DefaultLimit,
+		func(*filterBody) (lister[*core.SavedSearch], error) { return s.store.ListSavedSearches, nil }, same))
+	s.handle("DELETE /saved_searches/{id}", "Saved Searches", "Delete a saved search", deleteByID(s.store.DeleteSavedSearch))
 }
 
 // historyLimit bounds how many runs one history request aggregates.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -114,76 +115,16 @@ func (s *Server) registerTaskRunRoutes() {
 		}
 		return noContent(w)
 	})
-	s.handle("POST /task_runs/count", "Task Runs", "Count task runs", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		f, err := fb.runFilters()
-		if err != nil {
-			return err
-		}
-		n, err := s.store.CountTaskRuns(r.Context(), &f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, n)
-		return nil
-	})
+	s.handle("POST /task_runs/count", "Task Runs", "Count task runs", s.countRoute(s.store.CountTaskRuns))
 	s.handle("POST /task_runs/history", "Task Runs", "Task run counts by state over time", func(w http.ResponseWriter, r *http.Request) error {
 		return s.runHistory(w, r, false)
 	})
-	s.handle("GET /task_runs/{id}", "Task Runs", "Read a task run", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		run, err := s.store.GetTaskRun(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, s.taskRunOut(run))
-		return nil
-	})
-	s.handle("POST /task_runs/filter", "Task Runs", "Query task runs", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
-		q := &store.TaskRunQuery{}
-		if q.RunFilters, err = fb.runFilters(); err != nil {
-			return err
-		}
-		if q.Sort, err = sortKey(fb, store.TaskRunSorts, "ID_DESC"); err != nil {
-			return err
-		}
-		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
-			return err
-		}
-		if q.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		runs, err := s.store.ListTaskRuns(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		for _, run := range runs {
-			s.taskRunOut(run)
-		}
-		writeJSON(w, 200, emptyIfNil(runs))
-		return nil
-	})
-	s.handle("DELETE /task_runs/{id}", "Task Runs", "Delete a task run", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if err := s.store.DeleteTaskRun(r.Context(), id); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+	s.handle("GET /task_runs/{id}", "Task Runs", "Read a task run", getByID(s.store.GetTaskRun, s.taskRunOut))
+	s.handle("POST /task_runs/filter", "Task Runs", "Query task runs", runListRoute(s, store.TaskRunSorts, "ID_DESC",
+		func(ctx context.Context, f store.RunFilters, sort store.TaskRunSort, p store.Page) ([]*core.TaskRun, error) {
+			return s.store.ListTaskRuns(ctx, &store.TaskRunQuery{RunFilters: f, Sort: sort, Page: p})
+		}, s.taskRunOut))
+	s.handle("DELETE /task_runs/{id}", "Task Runs", "Delete a task run", deleteByID(s.store.DeleteTaskRun))
 	s.handle("POST /task_runs/{id}/set_state", "Task Runs", "Propose a state for a task run (orchestrated)", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {

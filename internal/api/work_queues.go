@@ -191,42 +191,17 @@ func (s *Server) registerWorkQueueRoutes() {
 		}
 		return noContent(w)
 	})
-	s.handle("GET /work_queues/{id}", "Work Queues", "Read a work queue", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		q, err := s.store.GetWorkQueue(r.Context(), id)
-		if err != nil {
-			return workQueueNotFound(err)
-		}
-		writeJSON(w, 200, q)
-		return nil
-	})
-	s.handle("POST /work_queues/filter", "Work Queues", "Query work queues", func(w http.ResponseWriter, r *http.Request) error {
-		fb, err := s.readFilterBody(r)
-		if err != nil {
-			return err
-		}
+	s.handle("GET /work_queues/{id}", "Work Queues", "Read a work queue", getByID(func(ctx context.Context, id uuid.UUID) (*core.WorkQueue, error) {
+		q, err := s.store.GetWorkQueue(ctx, id)
+		return q, workQueueNotFound(err)
+	}, same))
+	s.handle("POST /work_queues/filter", "Work Queues", "Query work queues", listRoute(s, DefaultLimit, func(fb *filterBody) (lister[*core.WorkQueue], error) {
 		var f *store.WorkQueueFilter
-		if err := fb.into("work_queues", &f); err != nil {
-			return err
-		}
-		p, err := fb.page(DefaultLimit, DefaultLimit)
-		if err != nil {
-			return err
-		}
-		if p.Limit < 0 {
-			writeJSON(w, 200, []any{})
-			return nil
-		}
-		out, err := s.store.ListWorkQueues(r.Context(), f, p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(out))
-		return nil
-	})
+		err := fb.into("work_queues", &f)
+		return func(ctx context.Context, p store.Page) ([]*core.WorkQueue, error) {
+			return s.store.ListWorkQueues(ctx, f, p)
+		}, err
+	}, same))
 	s.handle("DELETE /work_queues/{id}", "Work Queues", "Delete a work queue", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {

@@ -65,6 +65,51 @@ func count(ctx context.Context, q queryer, query string, args ...any) (int, erro
 	return n, err
 }
 
+func flowRunVersion(r *core.FlowRun) *int64 { return &r.Version }
+func taskRunVersion(r *core.TaskRun) *int64 { return &r.Version }
+
+// readVersioned reads one (doc, version) row.
+func readVersioned[T any](ctx context.Context, q queryer, what string, version func(*T) *int64, query string, args ...any) (*T, error) {
+	var doc string
+	v := new(T)
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc, version(v)); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(what)
+		}
+		return nil, err
+	}
+	ver := *version(v)
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return nil, err
+	}
+	*version(v) = ver
+	return v, nil
+}
+
+// listVersioned reads (doc, version) rows.
+func listVersioned[T any](ctx context.Context, q queryer, version func(*T) *int64, query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var doc string
+		var ver int64
+		if err := rows.Scan(&doc, &ver); err != nil {
+			return nil, err
+		}
+		v := new(T)
+		if err := json.Unmarshal([]byte(doc), v); err != nil {
+			return nil, err
+		}
+		*version(v) = ver
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // ---- flows
 
 func (s *Store) CreateFlow(ctx context.Context, f *core.Flow) (*core.Flow, bool, error) {
@@ -207,17 +252,17 @@ func newStateRow(runID uuid.UUID, st *core.State) stateRow {
 	return stateRow{args: []any{st.ID.String(), runID.String(), tm(st.Timestamp.Time), string(doc)}}
 }
 
-func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
-	var created bool
-	r.Version = 1
-	args := append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
+// insertRun inserts a run row unless its unique key exists, and its first
+// state with it; created reports whether the row was new.
+func (s *Store) insertRun(ctx context.Context, insertSQL, stateSQL string, args []any, id uuid.UUID, st *core.State) (bool, error) {
 	var state *stateRow
-	if r.State != nil {
-		row := newStateRow(r.ID, r.State)
+	if st != nil {
+		row := newStateRow(id, st)
 		state = &row
 	}
+	created := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, sqlInsertFlowRun, args...)
+		res, err := s.txExec(ctx, tx, insertSQL, args...)
 		if err != nil {
 			return err
 		}
@@ -226,10 +271,17 @@ func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowR
 		}
 		created = true
 		if state != nil {
-			_, err = s.txExec(ctx, tx, sqlInsertFlowState, state.args...)
+			_, err = s.txExec(ctx, tx, stateSQL, state.args...)
 		}
 		return err
 	})
+	return created, err
+}
+
+func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
+	r.Version = 1
+	args := append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
+	created, err := s.insertRun(ctx, sqlInsertFlowRun, sqlInsertFlowState, args, r.ID, r.State)
 	if err != nil {
 		return nil, false, err
 	}
@@ -244,20 +296,7 @@ func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowR
 }
 
 func (s *Store) readFlowRun(ctx context.Context, q queryer, query string, args ...any) (*core.FlowRun, error) {
-	var doc string
-	var version int64
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc, &version); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound("Flow run")
-		}
-		return nil, err
-	}
-	r := new(core.FlowRun)
-	if err := json.Unmarshal([]byte(doc), r); err != nil {
-		return nil, err
-	}
-	r.Version = version
-	return r, nil
+	return readVersioned(ctx, q, "Flow run", flowRunVersion, query, args...)
 }
 
 func (s *Store) GetFlowRun(ctx context.Context, id uuid.UUID) (*core.FlowRun, error) {
@@ -312,24 +351,7 @@ func (s *Store) DeleteFlowRun(ctx context.Context, id uuid.UUID) error {
 
 func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*core.FlowRun, error) {
 	w := flowRunsWhere(&q.RunFilters)
-	rows, err := s.r.QueryContext(ctx, `SELECT fr.doc, fr.version FROM flow_runs fr WHERE `+w.sql+orderBy(flowRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*core.FlowRun
-	for rows.Next() {
-		var doc string
-		r := new(core.FlowRun)
-		if err := rows.Scan(&doc, &r.Version); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(doc), r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return listVersioned(ctx, s.r, flowRunVersion, `SELECT fr.doc, fr.version FROM flow_runs fr WHERE `+w.sql+orderBy(flowRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
 }
 
 func (s *Store) CountFlowRuns(ctx context.Context, f *store.RunFilters) (int, error) {
@@ -400,28 +422,9 @@ const taskRunSet = `flow_run_id = ?, name = ?, task_key = ?, dynamic_key = ?, st
 	end_time = ?, expected_start_time = ?, next_scheduled_start_time = ?, tags = ?, doc = ?`
 
 func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskRun, bool, error) {
-	created := false
 	r.Version = 1
 	args := append([]any{r.ID.String(), tm(r.Created.Time)}, taskRunCols(r)...)
-	var state *stateRow
-	if r.State != nil {
-		row := newStateRow(r.ID, r.State)
-		state = &row
-	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, sqlInsertTaskRun, args...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		created = true
-		if state != nil {
-			_, err = s.txExec(ctx, tx, sqlInsertTaskState, state.args...)
-		}
-		return err
-	})
+	created, err := s.insertRun(ctx, sqlInsertTaskRun, sqlInsertTaskState, args, r.ID, r.State)
 	if err != nil {
 		return nil, false, err
 	}
@@ -437,20 +440,7 @@ func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskR
 }
 
 func (s *Store) readTaskRun(ctx context.Context, q queryer, query string, args ...any) (*core.TaskRun, error) {
-	var doc string
-	var version int64
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc, &version); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound("Task run")
-		}
-		return nil, err
-	}
-	r := new(core.TaskRun)
-	if err := json.Unmarshal([]byte(doc), r); err != nil {
-		return nil, err
-	}
-	r.Version = version
-	return r, nil
+	return readVersioned(ctx, q, "Task run", taskRunVersion, query, args...)
 }
 
 func (s *Store) GetTaskRun(ctx context.Context, id uuid.UUID) (*core.TaskRun, error) {
@@ -492,24 +482,7 @@ func (s *Store) DeleteTaskRun(ctx context.Context, id uuid.UUID) error {
 
 func (s *Store) ListTaskRuns(ctx context.Context, q *store.TaskRunQuery) ([]*core.TaskRun, error) {
 	w := taskRunsWhere(&q.RunFilters)
-	rows, err := s.r.QueryContext(ctx, `SELECT tr.doc, tr.version FROM task_runs tr WHERE `+w.sql+orderBy(taskRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*core.TaskRun
-	for rows.Next() {
-		var doc string
-		r := new(core.TaskRun)
-		if err := rows.Scan(&doc, &r.Version); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(doc), r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return listVersioned(ctx, s.r, taskRunVersion, `SELECT tr.doc, tr.version FROM task_runs tr WHERE `+w.sql+orderBy(taskRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
 }
 
 func (s *Store) CountTaskRuns(ctx context.Context, f *store.RunFilters) (int, error) {
