@@ -106,6 +106,9 @@ func (c *Client) FlowRun(ctx context.Context, id uuid.UUID) (*core.FlowRun, erro
 // SetFlowRunState proposes a state.
 func (c *Client) SetFlowRunState(ctx context.Context, id uuid.UUID, s core.StateCreate, force bool) (*orchestration.Result, error) {
 	var res orchestration.Result
+	if s.StateDetails == nil {
+		s.StateDetails = &core.StateDetails{} // 2.7 servers reject a null state_details
+	}
 	err := c.Do(ctx, http.MethodPost, "/flow_runs/"+id.String()+"/set_state", map[string]any{"state": s, "force": force}, &res)
 	return &res, err
 }
