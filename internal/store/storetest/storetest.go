@@ -45,6 +45,11 @@ func Run(t *testing.T, newStore Factory) {
 		"SavedSearches":            testSavedSearches,
 		"Blocks":                   testBlocks,
 		"Reset":                    testReset,
+		"Deployments":              testDeployments,
+		"ScheduledRuns":            testScheduledRuns,
+		"ConcurrentSchedulers":     testConcurrentSchedulers,
+		"WorkQueues":               testWorkQueues,
+		"LargePayloads":            testLargePayloads,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
