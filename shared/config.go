@@ -25,6 +25,7 @@ const (
 	EnvLogLevel      = "ORRERY_LOG_LEVEL"
 	EnvServiceLoop   = "ORRERY_SERVICE_INTERVAL"
 	EnvAgentDeadline = "ORRERY_AGENT_DEADLINE"
+	EnvResultsURL    = "ORRERY_RESULTS_URL"
 )
 
 // Config is the runtime configuration of a server.
@@ -40,6 +41,8 @@ type Config struct {
 	// AgentDeadline is how long a work queue may go unpolled before its
 	// claimed runs are marked Crashed.
 	AgentDeadline time.Duration
+	// ResultsURL names the results store (internal/results.Open): file:///dir or s3://bucket/prefix.
+	ResultsURL string
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -62,6 +65,7 @@ func Load() (Config, error) {
 		DatabaseURL:   getenv(EnvDatabaseURL, "sqlite:///"+filepath.Join(Home(), "orrery.db")),
 		SecretKeyFile: getenv(EnvSecretKeyFile, filepath.Join(Home(), "secret.key")),
 		LogLevel:      getenv(EnvLogLevel, "info"),
+		ResultsURL:    getenv(EnvResultsURL, "file://"+filepath.Join(Home(), "results")),
 	}
 	port, err := strconv.Atoi(getenv(EnvPort, "4200"))
 	if err != nil || port < 0 || port > 65535 {

@@ -4,6 +4,14 @@
 // directory (the default for `orrery server start`) and S3
 // (s3://bucket/prefix). Keys are slash-separated relative paths such as
 // "payloads/flow_runs/<id>/parameters"; a backend never sees "..".
+//
+// Open picks the backend from a URL (ORRERY_RESULTS_URL in the server):
+// file:///abs/dir or a plain absolute path gives a Dir (atomic writes by
+// temp file + rename), s3://bucket/prefix?region=R&endpoint=URL an S3 store
+// (path-style addressing and dummy credentials for an emulator endpoint,
+// multipart uploads from DefaultMultipartThreshold). NewMemory is for tests.
+// Every backend validates keys with CheckKey and passes the conformance suite
+// in resultstest.
 package results
 
 import (
