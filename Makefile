@@ -23,8 +23,12 @@ run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery
 test: test-go compat bench-smoke ## Run every test: Go (race), Prefect compat, benchmark smoke
 
 .PHONY: test-go
-test-go: ## Go unit, conformance and API tests with the race detector
-	go test $(GO_TEST_FLAGS) ./...
+test-go: ## Go unit, conformance and API tests with the race detector (starts PostgreSQL and moto's DynamoDB)
+	bash scripts/with-backends.sh go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: backends
+backends: ## Install the test backends: Debian postgresql, moto's DynamoDB emulator (in .cache/)
+	bash scripts/with-backends.sh --install
 
 .PHONY: compat
 compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)

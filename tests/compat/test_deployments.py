@@ -105,7 +105,8 @@ def test_scheduler_creates_runs_and_stock_agent_executes(deployment, cli, api, c
     assert done["state_type"] == "COMPLETED", output
     assert done["infrastructure_pid"]
     names = [s["name"] for s in flow_states(api, done["id"])]
-    assert names[:2] == ["Scheduled", "Pending"] and names[-1] == "Completed"
+    # A slow agent may find the run already marked Late (as on 2.7).
+    assert [n for n in names if n != "Late"][:2] == ["Scheduled", "Pending"] and names[-1] == "Completed", names
     logs = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [done["id"]]}}}).json()
     assert any(l["message"] == "hello adhoc" for l in logs)
     status = api.get(f"/work_queues/{api.get('/work_queues/name/compat-q1').json()['id']}/status").json()

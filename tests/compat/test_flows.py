@@ -1,6 +1,9 @@
 """Real flows run by the stock Prefect 2.7.12 client, checked through the API."""
 import time
 
+import pendulum
+import pytest
+
 from helpers import assert_timing, flow_run, flow_states, task_runs, task_states, ts
 
 
@@ -114,7 +117,7 @@ def test_cache_key_fn_and_expiry(run_flow, api, tmp_path):
         from datetime import timedelta
         from prefect import flow, task
 
-        @task(cache_key_fn=lambda ctx, params: "compat-cache-" + str(params["x"]), cache_expiration=timedelta(seconds=4))
+        @task(cache_key_fn=lambda ctx, params: "compat-cache-" + str(params["x"]), cache_expiration=timedelta(seconds=20))
         def expensive(x):
             p = pathlib.Path({str(calls)!r})
             p.write_text(str(int(p.read_text()) + 1 if p.exists() else 1))
@@ -135,7 +138,12 @@ def test_cache_key_fn_and_expiry(run_flow, api, tmp_path):
     (t2,) = task_runs(api, second["id"])
     assert t1["state_name"] == "Completed"
     assert t2["state_type"] == "COMPLETED" and t2["state_name"] == "Cached"
-    time.sleep(4.5)
+    # Wait out the entry's own expiration (20 s leaves room for a slow
+    # machine between the first two runs; the sleep is only what remains).
+    done = [s for s in task_states(api, t1["id"]) if s["name"] == "Completed"][-1]
+    expires = ts(done["state_details"]["cache_expiration"])
+    assert (expires - ts(done["timestamp"])).total_seconds() == pytest.approx(20, abs=1)
+    time.sleep(max(0.0, (expires - pendulum.now("UTC")).total_seconds()) + 0.5)
     _, third = run_flow(source)
     assert third["result"] == 42
     assert calls.read_text() == "2", "expired cache entry must not be used"
