@@ -92,3 +92,13 @@ def test_block_registration_by_client(run_flow, api, cli):
     assert doc["data"]["value"] == "********"
     proc = cli("block", "ls")
     assert proc.returncode == 0 and "compat-secret" in proc.stdout
+
+
+def test_block_register_module_and_builtin_types(cli, api):
+    proc = cli("block", "register", "-m", "prefect.blocks.notifications")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    slugs = {t["slug"] for t in api.post("/block_types/filter", json={}).json()}
+    builtin = {"local-file-system", "remote-file-system", "s3", "process", "secret", "json", "string"}
+    assert builtin | {"slack-webhook"} <= slugs, slugs
+    proc = cli("block", "type", "ls")
+    assert proc.returncode == 0 and "slack-webhook" in proc.stdout
