@@ -25,7 +25,7 @@ type Config struct {
 	Clients  int           // concurrent clients
 	Duration time.Duration // how long to run
 	Tasks    int           // task runs per flow run
-	Scenario string        // "transitions", "logs" or "filter"
+	Scenario string        // "transitions", "logs", "filter" or "scale"
 }
 
 // Result is what one level measured.
@@ -186,7 +186,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var flow struct {
 		ID string `json:"id"`
 	}
-	if !c.do(ctx, "create_flow", "/flows/", map[string]any{"name": "bench-flow", "tags": []string{}}, &flow) || flow.ID == "" {
+	if cfg.Scenario == "scale" {
+		// Read-only: the database was seeded beforehand; write nothing.
+		flow.ID = "-"
+	} else if !c.do(ctx, "create_flow", "/flows/", map[string]any{"name": "bench-flow", "tags": []string{}}, &flow) || flow.ID == "" {
 		return Result{}, fmt.Errorf("cannot create the benchmark flow: %v", rec.first.Load())
 	}
 	// The set-up request is not part of the measurement.
@@ -206,6 +209,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					c.logs(runCtx, flow.ID, worker)
 				case "filter":
 					c.filter(runCtx)
+				case "scale":
+					c.scale(runCtx, n+worker)
 				default:
 					c.flowRun(runCtx, flow.ID, cfg.Tasks)
 				}
@@ -285,4 +290,38 @@ func (c *client) logs(ctx context.Context, flowID string, worker int) {
 func (c *client) filter(ctx context.Context) {
 	c.do(ctx, "filter_flow_runs", "/flow_runs/filter", map[string]any{"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"COMPLETED"}}}}, "limit": 50, "sort": "EXPECTED_START_TIME_DESC"}, nil)
 	c.do(ctx, "count_flow_runs", "/flow_runs/count", map[string]any{"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"COMPLETED"}}}}}, nil)
+}
+
+// ScaleQueries are the reads the scale scenario cycles through on a seeded
+// database: what the UI's flow-run list and dashboard and the client's
+// read_flow_runs send. Each is its own latency row.
+var ScaleQueries = []struct {
+	Kind, Path string
+	Body       map[string]any
+}{
+	{"filter_default", "/flow_runs/filter", map[string]any{"limit": 50}},
+	{"filter_completed_by_expected_start", "/flow_runs/filter", map[string]any{
+		"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"COMPLETED"}}}},
+		"sort":      "EXPECTED_START_TIME_DESC", "limit": 50}},
+	{"filter_failed_crashed_by_start", "/flow_runs/filter", map[string]any{
+		"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"FAILED", "CRASHED"}}}},
+		"sort":      "START_TIME_DESC", "limit": 50}},
+	{"filter_tag_by_expected_start", "/flow_runs/filter", map[string]any{
+		"flow_runs": map[string]any{"tags": map[string]any{"all_": []string{"team:data"}}},
+		"sort":      "EXPECTED_START_TIME_DESC", "limit": 50}},
+	{"filter_next_scheduled", "/flow_runs/filter", map[string]any{
+		"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"SCHEDULED"}}}},
+		"sort":      "NEXT_SCHEDULED_START_TIME_ASC", "limit": 50}},
+	{"count_all", "/flow_runs/count", map[string]any{}},
+	{"count_completed", "/flow_runs/count", map[string]any{
+		"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"COMPLETED"}}}}}},
+	{"count_failed_last_day", "/flow_runs/count", map[string]any{
+		"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"FAILED"}}},
+			"expected_start_time": map[string]any{"after_": time.Now().UTC().Add(-24 * time.Hour).Format("2006-01-02T15:04:05.000000+00:00")}}}},
+}
+
+// scale sends one of ScaleQueries, round robin.
+func (c *client) scale(ctx context.Context, n int) {
+	q := ScaleQueries[n%len(ScaleQueries)]
+	c.do(ctx, q.Kind, q.Path, q.Body, nil)
 }

@@ -582,3 +582,38 @@ func (s *Store) LookupCache(ctx context.Context, key string, now time.Time) (*co
 	}
 	return st, err
 }
+
+// BulkCreateFlowRuns inserts new flow runs, each with its current state as
+// its one history row, in a single transaction: the bulk-load path for
+// imports and for seeding benchmark databases (bench/cmd/orrery-seed). The
+// rows are exactly what CreateFlowRun writes; the run cache is not touched.
+// Any conflict (an existing id or idempotency key) fails the whole batch.
+func (s *Store) BulkCreateFlowRuns(ctx context.Context, runs []*core.FlowRun) error {
+	type row struct{ run, state []any }
+	rows := make([]row, len(runs))
+	for i, r := range runs {
+		r.Version = 1
+		rows[i].run = append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
+		if r.State != nil {
+			rows[i].state = newStateRow(r.ID, r.State).args
+		}
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		ins, st := tx.StmtContext(ctx, s.prep[sqlInsertFlowRun]), tx.StmtContext(ctx, s.prep[sqlInsertFlowState])
+		for _, r := range rows {
+			res, err := ins.ExecContext(ctx, r.run...)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return core.Errorf(core.EConflict, "flow run %v already exists", r.run[0])
+			}
+			if r.state != nil {
+				if _, err := st.ExecContext(ctx, r.state...); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
