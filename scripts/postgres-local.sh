@@ -16,6 +16,9 @@ set -euo pipefail
 
 die() { echo "postgres-local: $*" >&2; exit 1; }
 
+# MARKER marks a DIR this script created, the only kind it will delete.
+MARKER=.postgres-local
+
 # pg_bin prints the bin directory of the newest installed server.
 pg_bin() {
   local d
@@ -67,8 +70,13 @@ cmd_start() {
   if [ -f "${dir}/data/postmaster.pid" ]; then
     die "a cluster is already running in ${dir}; stop it first"
   fi
+  # DIR is wiped: only when it is ours from an earlier run, or empty.
+  if [ -d "${dir}" ] && [ ! -f "${dir}/${MARKER}" ] && [ -n "$(ls -A "${dir}")" ]; then
+    die "${dir} exists and is not a postgres-local directory; refusing to wipe it"
+  fi
   rm -rf "${dir}"
   mkdir -p "${dir}"
+  touch "${dir}/${MARKER}"
   dir="$(cd "${dir}" && pwd)"
   if [ "$(id -u)" = 0 ]; then
     chown postgres:postgres "${dir}"
@@ -117,6 +125,7 @@ cmd_stop() {
   local dir="${1:-}"
   [ -n "${dir}" ] || die "usage: $0 stop DIR"
   [ -d "${dir}" ] || return 0
+  [ -f "${dir}/${MARKER}" ] || die "${dir} is not a postgres-local directory; refusing to remove it"
   local bin
   if [ -f "${dir}/data/postmaster.pid" ] && bin="$(pg_bin)"; then
     as_postgres "${bin}/pg_ctl" -D "${dir}/data" -m immediate -w stop >/dev/null 2>&1 || true
