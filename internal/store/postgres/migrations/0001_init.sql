@@ -40,7 +40,14 @@ CREATE TABLE flow_runs (
 CREATE UNIQUE INDEX flow_runs_idempotency ON flow_runs (flow_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX flow_runs_flow ON flow_runs (flow_id);
 CREATE INDEX flow_runs_state ON flow_runs (state_type, state_name);
-CREATE INDEX flow_runs_expected ON flow_runs (expected_start_time);
+-- The sort indexes match the ORDER BY clauses in filters.go exactly (key,
+-- direction, NULLS placement, id tie-breaker), alone and after a state-type
+-- filter, so a page of a large run list is an index walk, not a sort.
+CREATE INDEX flow_runs_expected_desc ON flow_runs (expected_start_time DESC NULLS LAST, id);
+CREATE INDEX flow_runs_state_expected_desc ON flow_runs (state_type, expected_start_time DESC NULLS LAST, id);
+CREATE INDEX flow_runs_start_desc ON flow_runs ((COALESCE(start_time, expected_start_time)) DESC NULLS LAST, id);
+CREATE INDEX flow_runs_state_start_desc ON flow_runs (state_type, (COALESCE(start_time, expected_start_time)) DESC NULLS LAST, id);
+CREATE INDEX flow_runs_state_next ON flow_runs (state_type, next_scheduled_start_time NULLS FIRST, id);
 CREATE INDEX flow_runs_next ON flow_runs (next_scheduled_start_time) WHERE next_scheduled_start_time IS NOT NULL;
 CREATE INDEX flow_runs_parent ON flow_runs (parent_task_run_id) WHERE parent_task_run_id IS NOT NULL;
 CREATE INDEX flow_runs_deployment ON flow_runs (deployment_id) WHERE deployment_id IS NOT NULL;
