@@ -143,7 +143,7 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	}
 	if len(data) >= s.threshold {
 		in.ContentLength = nil              // per part, set by the manager
-		_, err = s.uploader.Upload(ctx, in) //nolint:staticcheck // feature/s3/manager is still the supported uploader in this SDK line
+		_, err = s.uploader.Upload(ctx, in) //nolint:staticcheck // deprecated in favour of feature/s3/transfermanager; manager is what the issue names
 	} else {
 		_, err = s.client.PutObject(ctx, in)
 	}
