@@ -7,6 +7,12 @@
 #                                      (pid file + log in DIR) and print
 #                                      ORRERY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:PORT
 #   scripts/moto-local.sh stop DIR     stop it and remove DIR
+#
+# moto serves requests on threads without a lock around its backends, so two
+# concurrent conditional writes (or transactions) can both pass their
+# conditions: DynamoDB itself never allows that. `start` therefore runs
+# moto_server's own main() with its WSGI app wrapped in one global lock:
+# the same server and flags (-H, -p), with requests applied one at a time.
 set -euo pipefail
 
 MOTO_VERSION=5.2.5
@@ -45,6 +51,29 @@ free_port() {
   "${PY}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# write_launcher writes moto_server's entry point with a serializing lock.
+write_launcher() {
+  cat >"$1" <<'PY'
+import threading
+import moto.server as server
+
+_lock = threading.Lock()
+_Dispatcher = server.DomainDispatcherApplication
+
+
+class SerialDispatcher(_Dispatcher):
+    """Applies one request at a time, so conditional writes are atomic."""
+
+    def __call__(self, environ, start_response):
+        with _lock:
+            return list(super().__call__(environ, start_response))
+
+
+server.DomainDispatcherApplication = SerialDispatcher
+server.main()
+PY
+}
+
 cmd_start() {
   local dir="${1:-}"
   [ -n "${dir}" ] || die "usage: $0 start DIR"
@@ -56,7 +85,8 @@ cmd_start() {
   local port attempt
   for attempt in 1 2 3; do
     port="$(free_port)"
-    nohup "${VENV}/bin/moto_server" -H 127.0.0.1 -p "${port}" >"${dir}/moto.log" 2>&1 &
+    write_launcher "${dir}/moto_server_serial.py"
+    nohup "${VENV}/bin/python" "${dir}/moto_server_serial.py" -H 127.0.0.1 -p "${port}" >"${dir}/moto.log" 2>&1 &
     echo $! >"${dir}/moto.pid"
     echo "${port}" >"${dir}/moto.port"
     local i
