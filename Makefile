@@ -15,6 +15,12 @@ help: ## Show this help
 build: ## Build bin/orrery
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orrery
 
+.PHONY: lambda
+lambda: ## Build the Lambda functions for linux/arm64 (bin/lambda/{api,scheduler}/bootstrap)
+	for f in api scheduler; do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "$(LDFLAGS)" -o bin/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
 .PHONY: run
 run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery.db
 	$(BIN) server start

@@ -11,17 +11,14 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orrery-dev/orrery/internal/api"
-	"github.com/orrery-dev/orrery/internal/backend"
+	"github.com/orrery-dev/orrery/internal/app"
 	"github.com/orrery-dev/orrery/internal/docs"
-	"github.com/orrery-dev/orrery/internal/orchestration"
-	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/internal/services"
 	"github.com/orrery-dev/orrery/shared"
 )
@@ -71,23 +68,12 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 		// throughput for a few MB of heap.
 		debug.SetGCPercent(200)
 	}
-	st, err := backend.Open(ctx, cfg.DatabaseURL)
+	a, err := app.New(ctx, cfg, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	box, err := secretbox.Load(cfg.SecretKeyFile)
-	if err != nil {
-		return fmt.Errorf("loading the secret key: %w", err)
-	}
-	srv := api.New(api.Config{
-		Store: st, Secret: box, Logger: logger, MaxBody: cfg.MaxBodyBytes,
-		DocsHandler: docs.Handler(),
-		Settings: map[string]any{
-			"host": cfg.Host, "port": cfg.Port, "database_url": redactURL(cfg.DatabaseURL),
-			"version": version, "prefect_api_version": api.APIVersion,
-		},
-	})
+	defer a.Close()
+	srv := a.API
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -121,11 +107,7 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 	svcCtx, stopServices := context.WithCancel(context.Background())
 	var svcWG sync.WaitGroup
 	defer func() { stopServices(); svcWG.Wait() }()
-	for _, svc := range []services.Service{
-		&services.Scheduler{Store: st, NewName: api.Slug},
-		&services.LateRuns{Orch: orchestration.New(st)},
-		&services.CrashedRuns{Orch: orchestration.New(st), Deadline: cfg.AgentDeadline},
-	} {
+	for _, svc := range a.Services {
 		svcWG.Add(1)
 		go func(svc services.Service) {
 			defer svcWG.Done()
@@ -147,13 +129,4 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 		return fmt.Errorf("draining requests: %w", err)
 	}
 	return nil
-}
-
-func redactURL(u string) string {
-	if i := strings.Index(u, "@"); i > 0 {
-		if j := strings.Index(u, "://"); j > 0 && j < i {
-			return u[:j+3] + "***" + u[i:]
-		}
-	}
-	return u
 }

@@ -13,8 +13,15 @@ import (
 	"github.com/orrery-dev/orrery/internal/store/sqlite"
 )
 
+// Options configure what some backends need beyond their URL.
+type Options struct {
+	// ResultsURL names the results store (internal/results) that backends
+	// with an item size limit put large payloads in.
+	ResultsURL string
+}
+
 // Open returns the store for url.
-func Open(ctx context.Context, url string) (store.Store, error) {
+func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:") || url == ":memory:":
 		path, err := sqlite.ParseURL(url)
@@ -31,12 +38,12 @@ func Open(ctx context.Context, url string) (store.Store, error) {
 		scheme, _, _ := strings.Cut(url, ":")
 		return nil, fmt.Errorf("the %s backend is not available in this build yet; use sqlite:///path/to/orrery.db", scheme)
 	default:
-		return nil, fmt.Errorf("unsupported database URL %q: expected sqlite:///abs/path.db or sqlite:///:memory:", redact(url))
+		return nil, fmt.Errorf("unsupported database URL %q: expected sqlite:///abs/path.db or sqlite:///:memory:", Redact(url))
 	}
 }
 
-// redact hides a password in a URL for messages.
-func redact(url string) string {
+// Redact hides a password in a URL for messages and settings.
+func Redact(url string) string {
 	if i := strings.Index(url, "@"); i > 0 {
 		if j := strings.Index(url, "://"); j > 0 && j < i {
 			return url[:j+3] + "***" + url[i:]
