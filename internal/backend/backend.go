@@ -1,5 +1,5 @@
-// Package backend opens the store a database URL names: sqlite:// today;
-// postgres:// and dynamodb:// join it with their backends.
+// Package backend opens the store a database URL names: sqlite://,
+// postgres:// (or postgresql://) or dynamodb://.
 package backend
 
 import (
@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/orrery-dev/orrery/internal/results"
 	"github.com/orrery-dev/orrery/internal/store"
+	"github.com/orrery-dev/orrery/internal/store/dynamo"
+	"github.com/orrery-dev/orrery/internal/store/postgres"
 	"github.com/orrery-dev/orrery/internal/store/sqlite"
 )
 
@@ -34,11 +37,21 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 			}
 		}
 		return sqlite.Open(ctx, path)
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"), strings.HasPrefix(url, "dynamodb://"):
-		scheme, _, _ := strings.Cut(url, ":")
-		return nil, fmt.Errorf("the %s backend is not available in this build yet; use sqlite:///path/to/orrery.db", scheme)
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(ctx, url)
+	case strings.HasPrefix(url, "dynamodb://"):
+		// DynamoDB items are capped at 400 KB: larger payloads go to the
+		// results store with a pointer left in the item.
+		var blobs results.Store
+		if opts.ResultsURL != "" {
+			var err error
+			if blobs, err = results.Open(ctx, opts.ResultsURL); err != nil {
+				return nil, fmt.Errorf("opening the results store for large DynamoDB items: %w", err)
+			}
+		}
+		return dynamo.Open(ctx, url, dynamo.Options{Blobs: blobs})
 	default:
-		return nil, fmt.Errorf("unsupported database URL %q: expected sqlite:///abs/path.db or sqlite:///:memory:", Redact(url))
+		return nil, fmt.Errorf("unsupported database URL %q: expected sqlite:///abs/path.db, sqlite:///:memory:, postgres://user@host/db or dynamodb://TABLE?region=R[&endpoint=URL]", Redact(url))
 	}
 }
 

@@ -44,9 +44,14 @@ def server(tmp_path_factory):
         binary = os.environ.get("ORRERY_BIN", str(REPO / "bin" / "orrery"))
         if not Path(binary).exists():
             pytest.exit(f"Orrery binary {binary} is missing: run `make build` first", returncode=2)
+        # ORRERY_COMPAT_DATABASE_URL runs the suite on another backend; a
+        # {unique} in it becomes a fresh name (e.g. a DynamoDB table).
+        db_url = os.environ.get("ORRERY_COMPAT_DATABASE_URL", f"sqlite:///{tmp}/orrery.db")
+        db_url = db_url.replace("{unique}", f"orrery-compat-{os.getpid()}-{port}")
         env.update(
-            ORRERY_DATABASE_URL=f"sqlite:///{tmp}/orrery.db",
+            ORRERY_DATABASE_URL=db_url,
             ORRERY_HOME=str(tmp / "orrery-home"),
+            ORRERY_RESULTS_URL=f"file://{tmp}/results",
         )
         cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     log = open(tmp / "server.log", "w+")
