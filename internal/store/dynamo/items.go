@@ -1,9 +1,12 @@
 package dynamo
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -30,12 +33,20 @@ const (
 	attrExp     = "e"  // N: cache expiration, unix microseconds
 	attrHolders = "h"  // M: slot holders, task run id -> acquired (unix micros)
 	attrSlotVer = "sv" // N: slot-set version
+	attrZDoc    = "z"  // B: the JSON document, DEFLATE-compressed
 )
+
+// compressAbove is the document size past which documents are stored
+// DEFLATE-compressed: a task run's ~1.2 KB JSON shrinks to ~0.6 KB, which
+// halves its write units (1 WCU per started KB).
+const compressAbove = 384
 
 const skSelf = "#" // sort key of an object's own item
 
 func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func nv(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func nv(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 func keyOf(pk, sk string) item { return item{shared.DynamoPK: sv(pk), shared.DynamoSK: sv(sk)} }
 
@@ -111,6 +122,16 @@ func itemsSize(its []item) int {
 // for cleanup when the write that carries it fails.
 func (s *Store) putDoc(ctx context.Context, it item, kind string, id uuid.UUID, doc []byte) (string, error) {
 	if len(doc) <= s.opt.InlineLimit {
+		if len(doc) > compressAbove {
+			var buf bytes.Buffer
+			w, _ := flate.NewWriter(&buf, flate.BestSpeed)
+			_, _ = w.Write(doc)
+			_ = w.Close()
+			if buf.Len() < len(doc) {
+				it[attrZDoc] = &types.AttributeValueMemberB{Value: buf.Bytes()}
+				return "", nil
+			}
+		}
 		it[attrDoc] = sv(string(doc))
 		return "", nil
 	}
@@ -144,6 +165,13 @@ func (s *Store) doc(ctx context.Context, it item) ([]byte, error) {
 			s.blobKeys.Store(getS(it, shared.DynamoPK), key)
 		}
 		return b, err
+	}
+	if z, ok := it[attrZDoc].(*types.AttributeValueMemberB); ok {
+		b, err := io.ReadAll(flate.NewReader(bytes.NewReader(z.Value)))
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb: inflating %s: %w", getS(it, shared.DynamoPK), err)
+		}
+		return b, nil
 	}
 	v, ok := it[attrDoc].(*types.AttributeValueMemberS)
 	if !ok {

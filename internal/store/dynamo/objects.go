@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
 	"github.com/orrery-dev/orrery/internal/core"
@@ -193,5 +192,3 @@ func anyFailed(err error) bool {
 	}
 	return false
 }
-
-var _ = types.AttributeValueMemberS{}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -770,5 +769,3 @@ func (s *Store) LookupCache(ctx context.Context, key string, now time.Time) (*co
 	}
 	return nil, nil
 }
-
-var _ = strconv.Itoa

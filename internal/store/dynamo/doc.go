@@ -1,0 +1,146 @@
+// Package dynamo is the DynamoDB backend of store.Store (aws-sdk-go-v2),
+// opened with dynamo.Open(ctx, "dynamodb://TABLE?region=R&endpoint=E",
+// Options). A missing table is created from shared.DynamoTable
+// (PAY_PER_REQUEST, TTL on "ttl") and waited for; Reset deletes every item.
+//
+// # Single-table design
+//
+// One table, key (pk, sk), five sparse KEYS_ONLY GSIs (names and attributes
+// in shared/dynamotable.go). Every object's own item has sk "#" and carries
+// its JSON document in "d" (S), or DEFLATE-compressed in "z" (B) when that
+// is smaller, or — past Options.InlineLimit (300 KiB; items cap at 400 KB) —
+// in Options.Blobs under payloads/<type>/<id>/<uuid> with the key in "b".
+// Keys-only indexes mean an update that keeps an item's index keys writes no
+// index; lists read keys from an index, then BatchGetItem (strongly
+// consistent) the items.
+//
+//	item                 pk                  sk                         GSIs (pk / sk)
+//	flow                 F#<id>              #                          type: flow/<id>
+//	flow run             FR#<id>             #                          type; parent: F#<flow>/<id>; ref: D#<deployment>/<id>;
+//	                                                                    state: ST#<type>/<next-or-expected start>#<id>;
+//	                                                                    queue: Q#<work queue>/<type>#<next scheduled>#<id>
+//	flow run state       FR#<run>            S#<ts>#<version>#<id>      type: flow_run_state/<id>
+//	log                  FR#<run>            L#<ts>#<id>                type: log/<ts>#<id>
+//	task run             TR#<id>             #                          type; parent: FR#<flow run>/<id>
+//	task run state       TR#<run>            S#<ts>#<version>#<id>      type: task_run_state/<id>
+//	cache entry          C#<cache key>       <ts>#<state id>            (none; "e" expiry, "ttl")
+//	concurrency limit    CL#<id>             #                          type: concurrency_limit/<tag>
+//	slot set             SL#<tag>            #                          (none; "h" holders, "sv" version)
+//	deployment           D#<id>              #                          type; parent: F#<flow>/D#<id>
+//	work queue           WQ#<id>             #                          type
+//	block type / schema  BT#<id> / BS#<id>   #                          type; schema: parent BT#<type>/S#<id>, ref CK#<checksum>/<created>#<id>
+//	block document       BD#<id>             #                          type; parent: BT#<type>/D#<id>
+//	saved search         SS#<id>             #                          type
+//	unique value         U#<kind>#"v"...     U                          (none; "id" = owner)
+//
+// Access patterns: by id = GetItem of <prefix><id>. Flow by name, deployment
+// by (flow, name), work queue by name, block type by slug, schema by
+// (checksum, version), document by (type, name), saved search by name,
+// limit by tag, task run by (flow_run_id, task_key, dynamic_key) and flow
+// run by (flow_id, idempotency_key) = GetItem of the unique item, then of
+// the owner. Flow runs by flow = parent index, by deployment = ref index,
+// by state and time = state index, scheduled runs of a work queue by time =
+// queue index (sort key "SCHEDULED#<time>"), all runs by id = type index;
+// task runs by flow run = parent index; state history and logs by run =
+// Query of the run's item collection (strongly consistent, sorted by
+// timestamp, ties in write order); a state by id = type index; cache by key
+// = Query of C#<key>, newest first; schemas by checksum = ref index; schemas
+// and documents by block type = parent index. Flow runs by tag have no
+// index: a tag is multi-valued, and a per-tag index item per run would
+// cost a write per tag on every create; tags are matched in Go on the
+// candidates of another index (or the type partition, within the cap).
+//
+// # Writes
+//
+// Creates are one TransactWriteItems: the object (attribute_not_exists),
+// its first state, and its unique items (attribute_not_exists, returning
+// the holder's id on failure). A lost unique condition is create-or-get
+// (flows, runs, task runs, schemas) or core.EConflict (block type slug,
+// document name, work queue name, deployment rename). InsertScheduledRuns
+// is that conditional put on (flow_id, idempotency_key) per run, so racing
+// schedulers never duplicate a run.
+//
+// A transition is ONE TransactWriteItems: Put of the run with condition
+// v = :expected (version + 1), Put of the state history item, Put of a
+// cache entry, and a conditional Put per claimed slot set. A failed run
+// condition is store.ErrVersionConflict (core.ENotFound if the run is
+// gone); UpdateFlowRun and UpdateTaskRunName go through the same
+// version-conditioned write, so a PATCH and a transition never both win.
+// Throttling and transaction conflicts are retried with full-jitter
+// exponential backoff (10 ms to 1 s, 10 tries) on top of the SDK retryer.
+//
+// # Concurrency slots (leases)
+//
+// Per tag, one slot-set item SL#<tag> holds a map holder -> acquired time and
+// a version "sv". A claim reads it (strongly consistent), reads every other
+// holder's task run (BatchGetItem, strongly consistent), keeps only holders
+// whose run exists and is RUNNING or CANCELLING (pruning the rest), fails
+// with ErrVersionConflict when Limit live holders remain, and otherwise adds
+// itself to the pruned map in the transition's transaction, conditioned on
+// sv being unchanged (attribute_not_exists for the first claim). Two
+// claimers never both win: every change of the set is conditioned on its
+// version. A claim that lost only the slot-set race (the run's version
+// still holds) re-reads and retries inside the store. Releasing writes
+// nothing: a holder that leaves RUNNING/CANCELLING, crashes or is deleted
+// stops counting at once and is pruned at the next claim; ActiveSlots
+// applies the same rule on read. Leases are bounded by their holder's state,
+// not by time, so they carry no TTL: nothing here depends on TTL deletion.
+// TTL is used for cache entries (expiry + 1 h) as housekeeping only —
+// LookupCache skips expired entries itself ("e" <= now), since DynamoDB
+// deletes expired items lazily (up to days later).
+//
+// # Queries and the scan cap
+//
+// Filters are evaluated in Go on decoded objects (filter.go mirrors the
+// SQLite backend's criterion grouping and every 2.7 operator); cross-object
+// RunFilters (EXISTS semantics) resolve the related objects' matching id
+// sets first. The candidates come from the narrowest source the filter
+// allows (AND-combined criteria only): ids -> BatchGetItem; flow runs by
+// work queue, deployment, flow (from a Flows filter), flow runs of matching
+// task runs, state type -> their indexes; task runs by flow run; logs by
+// flow run; otherwise the object's type partition. Sorting and paging are
+// in Go. Every list or count may read at most Options.MaxScanItems items
+// (default 10000, across all its sub-queries); past it the call fails with
+// core.EBadRequest ("narrow the filter"), never an unbounded scan.
+//
+// # Request units
+//
+// Every call passes ReturnConsumedCapacity=TOTAL; Consumed() sums what
+// DynamoDB reports. EstimatedUnits() computes units from item sizes with the
+// documented rules: writes 1 WCU per started KB (x2 in transactions), plus
+// one per keys-only index entry created (two when a state/queue index key
+// moves), conservatively doubled in transactions; reads 1 RCU per started
+// 4 KB strongly consistent (0.5 eventually), per item for BatchGetItem, per
+// request for Query. A task-run transition is one strongly consistent
+// GetItem of the run (Pending->Running also reads the flow run, and the
+// limits when the task has tags) plus one TransactWriteItems of the run
+// (~0.8 KB compressed: 2 WCU) and its state item (<1 KB: 2 WCU, plus its
+// type-index entry: 2): about 1.5 RCU + 6 WCU. Fewer than 3 units would need
+// the state history outside the transaction (e.g. two plain puts with the
+// history item made visible by a pointer in the run): a deliberate
+// trade-off not taken, because the contract wants the run and its history
+// written atomically.
+//
+// # moto (the emulator the tests use) and its gaps
+//
+//   - Conditions are not atomic across concurrent requests: moto serves on
+//     threads with no lock around a table, so two conditional writes can
+//     both pass. scripts/moto-local.sh runs moto_server's main with its WSGI
+//     app behind one lock (requests applied one at a time).
+//   - ConsumedCapacity is fixed, not size-based: PutItem 1.0, GetItem 0.5
+//     even when strongly consistent, Query 1.0, BatchGetItem 1 per item, and
+//     TransactWriteItems returns none (so Consumed() shows 0 WCU for
+//     transitions); hence EstimatedUnits.
+//   - Its x-amz-crc32 header does not match its bodies: response checksum
+//     validation is off when an endpoint is configured.
+//   - Binary attributes in transaction cancellation reasons come back as a
+//     Python repr; the store only asks for ALL_OLD on unique items, which
+//     hold strings only.
+//   - TTL is accepted but expired items are not deleted promptly (as in
+//     DynamoDB); the store never relies on it.
+//
+// Known limits: superseded offloaded payloads are deleted only by the
+// process that knew their key (read or wrote it); a payload orphaned by a
+// crash or another process stays in the blob store until a retention sweep
+// of payloads/ removes keys no item points to (not written yet).
+package dynamo
