@@ -66,7 +66,7 @@ func endpoint(tb testing.TB) string {
 	tb.Helper()
 	ep := os.Getenv("ORRERY_TEST_DYNAMODB_ENDPOINT")
 	if ep == "" {
-		msg := "ORRERY_TEST_DYNAMODB_ENDPOINT is not set; start an emulator with `eval $(scripts/moto-local.sh start DIR)`"
+		msg := "ORRERY_TEST_DYNAMODB_ENDPOINT is not set; start an emulator with: export \"$(scripts/moto-local.sh start DIR)\""
 		if os.Getenv("ORRERY_REQUIRE_BACKENDS") == "1" {
 			tb.Fatal(msg)
 		}
