@@ -20,6 +20,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,15 +37,26 @@ func main() {
 	db := flag.String("db", "", "SQLite database file (created if missing)")
 	runs := flag.Int("runs", 1_000_000, "flow runs to insert")
 	flows := flag.Int("flows", 100, "flows the runs belong to")
-	batch := flag.Int("batch", 20_000, "runs per transaction")
+	batch := flag.Int("batch", 50_000, "runs per transaction")
 	seed := flag.Uint64("seed", 1, "random seed")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if *db == "" {
 		fmt.Fprintln(os.Stderr, "usage: orrery-seed -db FILE [-runs N]")
 		os.Exit(2)
 	}
 	if err := run(*db, *runs, *flows, *batch, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "orrery-seed:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -53,7 +68,6 @@ func run(path string, n, nflows, batch int, seed uint64) error {
 		return err
 	}
 	defer s.Close()
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	now := time.Now().UTC()
 	flowIDs := make([]uuid.UUID, nflows)
 	for i := range flowIDs {
@@ -66,17 +80,47 @@ func run(path string, n, nflows, batch int, seed uint64) error {
 	}
 	start := time.Now()
 	span := 30 * 24 * time.Hour
-	buf := make([]*core.FlowRun, 0, batch)
-	for i := 0; i < n; i++ {
-		// Expected start times ascend with i, with jitter, over the last 30 days.
-		at := now.Add(-span + time.Duration(float64(span)*(float64(i)+rng.Float64())/float64(n)))
-		buf = append(buf, seedRun(rng, flowIDs[rng.IntN(nflows)], at, now))
-		if len(buf) == batch || i == n-1 {
-			if err := s.BulkCreateFlowRuns(ctx, buf); err != nil {
-				return err
+	// Two producers build and encode batches while the store's writer
+	// inserts the previous ones.
+	type job struct{ from, to int }
+	jobs := make(chan job)
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed+uint64(w), seed^0x9e3779b97f4a7c15))
+			for j := range jobs {
+				buf := make([]*core.FlowRun, 0, j.to-j.from)
+				for i := j.from; i < j.to; i++ {
+					// Expected start times ascend with i, with jitter, over the last 30 days.
+					at := now.Add(-span + time.Duration(float64(span)*(float64(i)+rng.Float64())/float64(n)))
+					buf = append(buf, seedRun(rng, flowIDs[rng.IntN(nflows)], at, now))
+				}
+				// In id order, the primary-key index (random UUIDs) is
+				// updated in one sweep per batch instead of at random.
+				slices.SortFunc(buf, func(a, b *core.FlowRun) int { return strings.Compare(a.ID.String(), b.ID.String()) })
+				if err := s.BulkCreateFlowRuns(ctx, buf); err != nil {
+					errs <- err
+					return
+				}
 			}
-			buf = buf[:0]
+		}(w)
+	}
+	for i := 0; i < n; i += batch {
+		select {
+		case jobs <- job{i, min(i+batch, n)}:
+		case err := <-errs:
+			return err
 		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
 	}
 	el := time.Since(start)
 	fmt.Printf("seeded %d flow runs (%d flows) in %.1f s (%.0f runs/s) into %s\n", n, nflows, el.Seconds(), float64(n)/el.Seconds(), path)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -350,13 +352,88 @@ func (s *Store) DeleteFlowRun(ctx context.Context, id uuid.UUID) error {
 }
 
 func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*core.FlowRun, error) {
+	order := orderBy(flowRunSorts, q.Sort, "ID_DESC")
+	if query, args, ok := flowRunsByStateUnion(q, order); ok {
+		return listVersioned(ctx, s.r, flowRunVersion, query, args...)
+	}
 	w := flowRunsWhere(&q.RunFilters)
-	return listVersioned(ctx, s.r, flowRunVersion, `SELECT fr.doc, fr.version FROM flow_runs fr WHERE `+w.sql+orderBy(flowRunSorts, q.Sort, "ID_DESC")+limitOffset(q.Page), w.args...)
+	return listVersioned(ctx, s.r, flowRunVersion, `SELECT fr.doc, fr.version FROM flow_runs fr WHERE `+w.sql+order+limitOffset(q.Page), w.args...)
+}
+
+// flowRunsByStateUnion rewrites a page of flow runs filtered by several
+// state types (Failed or Crashed, say) as one index walk per type: a UNION
+// ALL of per-type pages, each served by a (state_type, sort key) index, then
+// the page of their merge. Without it SQLite sorts every matching run (850
+// ms at 1M runs). The result is the same rows in the same order: the sorts
+// are total (id breaks ties) and each arm keeps limit+offset rows. It
+// applies when the state-type list is ANDed with the rest of the filter and
+// the page is bounded.
+func flowRunsByStateUnion(q *store.FlowRunQuery, order string) (string, []any, bool) {
+	fr := q.RunFilters.FlowRuns
+	if q.Page.Limit <= 0 || fr == nil || fr.Operator.IsOr() || fr.State == nil || fr.State.Name != nil ||
+		fr.State.Type == nil || fr.State.Type.Any == nil || len(*fr.State.Type.Any) < 2 {
+		return "", nil, false
+	}
+	types := slices.Clone(*fr.State.Type.Any)
+	slices.Sort(types)
+	types = slices.Compact(types)
+	arm := limitOffset(store.Page{Limit: q.Page.Limit + q.Page.Offset})
+	var parts []string
+	var args []any
+	for _, t := range types {
+		one := *fr
+		st := *fr.State
+		st.Type = &struct {
+			Any *[]core.StateType `json:"any_"`
+		}{Any: &[]core.StateType{t}}
+		one.State = &st
+		f := q.RunFilters
+		f.FlowRuns = &one
+		w := flowRunsWhere(&f)
+		parts = append(parts, `SELECT * FROM (SELECT fr.doc, fr.version, fr.id, fr.name, fr.start_time, fr.end_time,
+			fr.expected_start_time, fr.next_scheduled_start_time FROM flow_runs fr WHERE `+w.sql+order+arm+`)`)
+		args = append(args, w.args...)
+	}
+	return `SELECT fr.doc, fr.version FROM (` + strings.Join(parts, " UNION ALL ") + `) fr` + order + limitOffset(q.Page), args, true
 }
 
 func (s *Store) CountFlowRuns(ctx context.Context, f *store.RunFilters) (int, error) {
+	if all, types, ok := stateTypeCount(f); ok {
+		if all {
+			return count(ctx, s.r, `SELECT COALESCE(SUM(n), 0) FROM flow_run_counts`)
+		}
+		c := in("state_type", types)
+		return count(ctx, s.r, `SELECT COALESCE(SUM(n), 0) FROM flow_run_counts WHERE `+c.sql, c.args...)
+	}
 	w := flowRunsWhere(f)
 	return count(ctx, s.r, `SELECT COUNT(*) FROM flow_runs fr WHERE `+w.sql, w.args...)
+}
+
+// stateTypeCount reports whether a count can be read from flow_run_counts:
+// no filter at all (all), or only a flow-run state-type list (types).
+func stateTypeCount(f *store.RunFilters) (all bool, types []string, ok bool) {
+	if f.Flows != nil || f.TaskRuns != nil || f.Deployments != nil {
+		return false, nil, false
+	}
+	if f.FlowRuns == nil {
+		return true, nil, true
+	}
+	rest := *f.FlowRuns
+	st := rest.State
+	rest.State, rest.Operator = nil, nil
+	if rest != (store.FlowRunFilter{}) {
+		return false, nil, false
+	}
+	if st == nil || (st.Name == nil && (st.Type == nil || st.Type.Any == nil)) {
+		return true, nil, true
+	}
+	if st.Name != nil {
+		return false, nil, false
+	}
+	for _, t := range *st.Type.Any {
+		types = append(types, string(t))
+	}
+	return false, types, true
 }
 
 func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTransition) error {
