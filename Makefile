@@ -26,7 +26,7 @@ run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery
 	$(BIN) server start
 
 .PHONY: test
-test: test-go compat bench-smoke ## Run every test: Go (race), Prefect compat, benchmark smoke
+test: test-go compat compat-dynamodb bench-smoke ## Run every test: Go (race), Prefect compat on SQLite and DynamoDB, benchmark smoke
 
 .PHONY: test-go
 test-go: ## Go unit, conformance and API tests with the race detector (starts PostgreSQL and moto's DynamoDB)
@@ -39,6 +39,10 @@ backends: ## Install the test backends: Debian postgresql, moto's DynamoDB emula
 .PHONY: compat
 compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)
 	ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh
+
+.PHONY: compat-dynamodb
+compat-dynamodb: build ## The compat suite with Orrery on DynamoDB (moto's emulator, a fresh table)
+	bash scripts/with-backends.sh bash -c 'ORRERY_COMPAT_DATABASE_URL="dynamodb://{unique}?region=us-east-1&endpoint=$$ORRERY_TEST_DYNAMODB_ENDPOINT" ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh'
 
 .PHONY: compat-reference
 compat-reference: ## The same compat suite against the real Prefect 2.7.12 server
