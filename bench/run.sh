@@ -1,84 +1,265 @@
 #!/usr/bin/env bash
-# Benchmark harness. Starts a server on a free loopback port with a fresh
-# SQLite database, measures start-to-healthy time and idle RSS, runs the load
-# generator, and stops the server.
+# Benchmarks, side by side: Orrery (bin/orrery server start) and the Prefect
+# 2.7.12 server (prefect orion start, from tests/compat/.venv), each on
+# 127.0.0.1 with a fresh SQLite database, measured with the same load.
 #
-#   bench/run.sh            Orrery at 1, 8, 64 clients, 10 s each
-#   bench/run.sh --smoke    seconds-long sanity run (part of make test); fails on any error
-#   BENCH_TARGET=prefect bench/run.sh   the same load against `prefect orion start`
-#   BENCH_TARGET=both bench/run.sh      both, side by side
-# Knobs: BENCH_DURATION (10s), BENCH_CLIENTS (1,8,64), BENCH_SCENARIO (transitions|logs|filter|all),
-#        PREFECT_VENV (tests/compat/.venv)
+#   bench/run.sh            every scenario, both servers, BENCH_REPS times; writes
+#                           bench/results/<UTC time>/ and its report.md
+#   bench/run.sh --smoke    seconds long, Orrery only, one repetition: checks that the
+#                           harness works (part of make test); fails on any error
+#
+# Scenarios (BENCH_SCENARIOS, comma-separated, default all five):
+#   footprint  start-to-healthy time and idle RSS (whole process tree), fresh database
+#   flows      bench/flows/tasks.py with the stock client: 1 run x 200 tasks,
+#              10 runs x 20 tasks, 10 runs x 0 tasks (the per-flow-run baseline)
+#   api        bench/load at BENCH_CLIENTS: transitions/s, p50/p95/p99, peak RSS
+#   scale      flow_runs/filter and count on BENCH_SCALE_RUNS seeded runs (Orrery,
+#              bench/cmd/orrery-seed; cached between runs) and BENCH_PREFECT_SCALE_RUNS
+#              (Prefect, bench/flows/seed_prefect.py into its database)
+#   dynamo     BenchmarkTaskRunTransition of internal/store/dynamo against
+#              scripts/moto-local.sh, when both exist
+# Knobs: BENCH_TARGETS (orrery,prefect), BENCH_REPS (3), BENCH_DURATION (10s),
+#        BENCH_CLIENTS (1,8,64), BENCH_SCALE_RUNS (1000000), BENCH_PREFECT_SCALE_RUNS
+#        (100000), BENCH_SCALE_DURATION (10s), BENCH_OUT (results directory),
+#        BENCH_CACHE (seeded databases; ~/.cache/orrery-bench), PREFECT_VENV.
+# Every step has a time limit; servers listen on 127.0.0.1 only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 smoke=0
 [[ "${1:-}" == "--smoke" ]] && smoke=1
+
+reps=${BENCH_REPS:-3}
 duration=${BENCH_DURATION:-10s}
 clients=${BENCH_CLIENTS:-1,8,64}
-scenario=${BENCH_SCENARIO:-transitions}
+scenarios=${BENCH_SCENARIOS:-footprint,flows,api,scale,dynamo}
+targets=${BENCH_TARGETS:-orrery,prefect}
+case "${BENCH_TARGET:-}" in both) targets=orrery,prefect ;; orrery|prefect) targets=$BENCH_TARGET ;; esac
+scale_runs=${BENCH_SCALE_RUNS:-1000000}
+prefect_scale_runs=${BENCH_PREFECT_SCALE_RUNS:-100000}
+scale_duration=${BENCH_SCALE_DURATION:-10s}
+api_scenario=transitions
 strict=()
-if (( smoke )); then duration=1s; clients=1,4; scenario=all; strict=(-strict); fi
 venv=${PREFECT_VENV:-$root/tests/compat/.venv}
+cache=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/orrery-bench}
 tmp=$(mktemp -d)
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+out=${BENCH_OUT:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
+if (( smoke )); then
+  reps=1 duration=1s clients=1,4 scenarios=footprint,api,scale,dynamo targets=orrery
+  scale_runs=2000 scale_duration=1s api_scenario=all strict=(-strict) out=$tmp/results cache=$tmp/cache
+fi
+mkdir -p "$out"
 
-[[ -x bin/orrery ]] || go build -o bin/orrery ./cmd/orrery
+pid=""
+moto_dir=""
+stop_server() {
+  if [[ -n "$pid" ]]; then
+    # The server runs in its own process group (setsid): Prefect's CLI
+    # starts uvicorn as a child, which must go too.
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+  fi
+}
+cleanup() {
+  stop_server
+  [[ -n "$moto_dir" ]] && bash scripts/moto-local.sh stop "$moto_dir" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+has() { [[ ",$2," == *",$1,"* ]]; }
+log() { printf '== %s\n' "$*"; }
+
+# ---- build (bin/orrery comes from `make build`; build it here if missing)
+[[ -x bin/orrery ]] || CGO_ENABLED=0 go build -trimpath -o bin/orrery ./cmd/orrery
 go build -o "$tmp/orrery-bench" ./bench/cmd/orrery-bench
+go build -o "$tmp/orrery-seed" ./bench/cmd/orrery-seed
+bench=$tmp/orrery-bench
+if has prefect "$targets" && [[ ! -x "$venv/bin/prefect" ]]; then
+  log "installing the Prefect 2.7.12 virtualenv (tests/compat/setup.sh)"
+  bash tests/compat/setup.sh
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { date +%s%3N; }
 
-# start_server NAME -> sets pid, url; prints start-to-healthy
+# start_server NAME DBFILE: starts NAME on a free port with the database at
+# DBFILE; sets pid, url, start_ms (launch to first 200 from /api/health).
 start_server() {
-  local name=$1 port
+  local name=$1 db=$2 port t0
   port=$(free_port)
   url="http://127.0.0.1:$port/api"
-  local t0; t0=$(now_ms)
+  mkdir -p "$tmp/home-$name"
+  t0=$(date +%s%N)
   if [[ $name == prefect ]]; then
-    [[ -x "$venv/bin/prefect" ]] || bash tests/compat/setup.sh
-    PATH="$venv/bin:$PATH" PREFECT_HOME="$tmp/prefect-home" PREFECT_ORION_DATABASE_CONNECTION_URL="sqlite+aiosqlite:///$tmp/prefect.db" \
-      PREFECT_ORION_ANALYTICS_ENABLED=false PREFECT_LOGGING_LEVEL=WARNING \
-      "$venv/bin/prefect" orion start --host 127.0.0.1 --port "$port" >"$tmp/$name.log" 2>&1 &
+    PATH="$venv/bin:$PATH" PREFECT_HOME="$tmp/home-$name" PREFECT_ORION_DATABASE_CONNECTION_URL="sqlite+aiosqlite:///$db" \
+      PREFECT_ORION_ANALYTICS_ENABLED=false PREFECT_LOGGING_LEVEL=WARNING PREFECT_ORION_UI_ENABLED=true \
+      setsid "$venv/bin/prefect" orion start --host 127.0.0.1 --port "$port" >>"$out/server-$name.log" 2>&1 &
   else
-    ORRERY_DATABASE_URL="sqlite:///$tmp/orrery.db" ORRERY_HOME="$tmp/orrery-home" ORRERY_LOG_LEVEL=warn \
-      bin/orrery server start --host 127.0.0.1 --port "$port" >"$tmp/$name.log" 2>&1 &
+    ORRERY_DATABASE_URL="sqlite:///$db" ORRERY_HOME="$tmp/home-$name" ORRERY_LOG_LEVEL=warn \
+      setsid bin/orrery server start --host 127.0.0.1 --port "$port" >>"$out/server-$name.log" 2>&1 &
   fi
   pid=$!
-  for _ in $(seq 1 600); do
-    if curl -sf "$url/health" >/dev/null 2>&1; then
-      echo "$name: start-to-healthy $(( $(now_ms) - t0 )) ms"
-      # the uvicorn parent may fork; measure the process holding the port
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then cat "$tmp/$name.log"; echo "$name failed to start" >&2; exit 1; fi
-    sleep 0.01
+  if ! start_ms=$("$bench" -wait-healthy "$url/health" -since-ns "$t0" -timeout 180s -pid "$pid"); then
+    tail -30 "$out/server-$name.log" >&2
+    echo "$name did not become healthy" >&2
+    exit 1
+  fi
+}
+
+client_env() { # the stock client pointed at the server in $url
+  env PREFECT_API_URL="$url" PREFECT_HOME="$tmp/client-home" PREFECT_LOGGING_LEVEL=WARNING "$@"
+}
+
+{
+  echo "DATE=$(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "HOST=$(uname -n)"
+  echo "NPROC=$(nproc)"
+  echo "CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+  echo "MEM_MB=$(free -m | awk '/^Mem:/ {print $2}')"
+  echo "KERNEL=$(uname -sr)"
+  echo "LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "ORRERY_VERSION=$(bin/orrery version 2>/dev/null | head -1 || git describe --always --dirty)"
+  echo "GO=$(go env GOVERSION)"
+  echo "SQLITE_GO=$(go list -m -f '{{.Version}}' modernc.org/sqlite 2>/dev/null)"
+  if [[ -x "$venv/bin/python" ]]; then
+    echo "PREFECT_VERSION=$("$venv/bin/python" -c 'import prefect; print(prefect.__version__)')"
+    echo "PYTHON=$("$venv/bin/python" -c 'import platform; print("Python", platform.python_version())')"
+    echo "SQLITE_PY=$("$venv/bin/python" -c 'import sqlite3; print(sqlite3.sqlite_version)')"
+  fi
+  echo "REPS=$reps"
+  echo "DURATION=$duration"
+  if (( smoke )); then echo "COMMAND=make bench-smoke"; else
+    echo "COMMAND=make bench$( [[ -n ${BENCH_SCENARIOS:-}${BENCH_TARGETS:-}${BENCH_REPS:-} ]] && echo " (BENCH_SCENARIOS=$scenarios BENCH_TARGETS=$targets BENCH_REPS=$reps)")"; fi
+} >"$out/meta.env"
+
+# ---- footprint
+if has footprint "$scenarios"; then
+  for t in ${targets//,/ }; do
+    for rep in $(seq 1 "$reps"); do
+      rm -f "$tmp/$t.db"*
+      start_server "$t" "$tmp/$t.db"
+      sleep 1
+      idle=$("$bench" -rss-of "$pid")
+      printf '{"server":"%s","rep":%d,"start_ms":%s,"idle_rss_kb":%s}\n' "$t" "$rep" "$start_ms" "$idle" >>"$out/footprint-$t.jsonl"
+      log "footprint $t rep $rep: start-to-healthy ${start_ms} ms, idle RSS $((idle / 1024)) MB"
+      stop_server
+    done
   done
-  echo "$name did not become healthy" >&2; cat "$tmp/$name.log"; exit 1
-}
+fi
 
-stop_server() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  pid=""
-}
+# ---- stock-client flows
+if has flows "$scenarios"; then
+  if [[ ! -x "$venv/bin/python" ]]; then
+    log "flows: skipped, no Prefect virtualenv at $venv (tests/compat/setup.sh makes it)"
+  else
+    for t in ${targets//,/ }; do
+      for rep in $(seq 1 "$reps"); do
+        rm -f "$tmp/$t.db"*
+        start_server "$t" "$tmp/$t.db"
+        for cfg in "0 10" "200 1" "20 10"; do
+          set -- $cfg
+          f="$out/flows-$t-${1}x${2}-$rep.json"
+          if ! client_env timeout 900 "$venv/bin/python" bench/flows/tasks.py "$1" "$2" --json "$f" >>"$out/flows-$t.log" 2>&1; then
+            tail -20 "$out/flows-$t.log" >&2; echo "flows: $t ${1}x${2} failed" >&2; exit 1
+          fi
+          log "flows $t rep $rep: $1 tasks x $2 runs: $(python3 -c 'import json,sys; print("%.2f s" % json.load(open(sys.argv[1]))["total_s"])' "$f")"
+        done
+        stop_server
+      done
+    done
+  fi
+fi
 
-run_target() {
-  local name=$1
-  start_server "$name"
-  sleep 0.5
-  "$tmp/orrery-bench" -url "$url" -clients "$clients" -duration "$duration" -scenario "$scenario" \
-    -pid "$pid" -label "$name" -json "$tmp/$name.json" "${strict[@]}"
-  mkdir -p bench/results
-  cp "$tmp/$name.json" "bench/results/$name-$(date +%Y%m%dT%H%M%S).json"
-  stop_server
-}
+# ---- API throughput and latency
+if has api "$scenarios"; then
+  for t in ${targets//,/ }; do
+    for rep in $(seq 1 "$reps"); do
+      rm -f "$tmp/$t.db"*
+      start_server "$t" "$tmp/$t.db"
+      sleep 0.5
+      log "api $t rep $rep"
+      timeout 1200 "$bench" -url "$url" -clients "$clients" -duration "$duration" -scenario "$api_scenario" \
+        -pid "$pid" -label "$t" -rep "$rep" -json "$out/api-$t-$rep.json" "${strict[@]}"
+      stop_server
+    done
+  done
+fi
 
-case "${BENCH_TARGET:-orrery}" in
-  orrery) run_target orrery ;;
-  prefect) run_target prefect ;;
-  both) run_target orrery; run_target prefect ;;
-  *) echo "BENCH_TARGET must be orrery, prefect or both" >&2; exit 2 ;;
-esac
+# ---- scale
+if has scale "$scenarios"; then
+  for t in ${targets//,/ }; do
+    if [[ $t == orrery ]]; then
+      n=$scale_runs
+      # Seeding a million runs takes minutes: keep the result, keyed by
+      # everything that shapes the rows, and work on a copy.
+      key=$(cat internal/store/sqlite/migrations/*.sql internal/store/sqlite/runs.go bench/cmd/orrery-seed/main.go internal/core/*.go \
+        | sha256sum | cut -c1-16)
+      seeded=$cache/orrery-$n-$key.db
+      if [[ ! -f $seeded ]]; then
+        mkdir -p "$cache"
+        rm -f "$cache"/orrery-"$n"-*.db*
+        log "scale: seeding $n Orrery flow runs into $seeded"
+        timeout 1800 "$tmp/orrery-seed" -db "$seeded.tmp" -runs "$n"
+        mv "$seeded.tmp" "$seeded"; rm -f "$seeded.tmp"-*
+      fi
+      cp --reflink=auto "$seeded" "$tmp/scale-$t.db"
+    else
+      n=$prefect_scale_runs
+      rm -f "$tmp/scale-$t.db"*
+      # Let the server create its schema, then seed its database while it is stopped.
+      start_server "$t" "$tmp/scale-$t.db"
+      stop_server
+      log "scale: seeding $n Prefect flow runs"
+      timeout 1800 "$venv/bin/python" bench/flows/seed_prefect.py "$tmp/scale-$t.db" "$n"
+    fi
+    start_server "$t" "$tmp/scale-$t.db"
+    # One untimed pass warms the page cache, as on a server that has been up.
+    timeout 600 "$bench" -url "$url" -clients 1 -duration 2s -scenario scale -label "$t" >/dev/null
+    for rep in $(seq 1 "$reps"); do
+      log "scale $t rep $rep ($n runs)"
+      timeout 1200 "$bench" -url "$url" -clients 1 -duration "$scale_duration" -scenario scale -pid "$pid" -label "$t" \
+        -rep "$rep" -seeded "$n" -json "$out/scale-$t-$rep.json" "${strict[@]}"
+    done
+    stop_server
+  done
+fi
+
+# ---- DynamoDB (internal/store/dynamo's own benchmark against the emulator)
+if has dynamo "$scenarios"; then
+  if (( smoke )); then
+    echo "not part of the smoke run" >"$out/dynamo-skip.txt"
+  elif [[ ! -f scripts/moto-local.sh ]]; then
+    echo "scripts/moto-local.sh does not exist yet" >"$out/dynamo-skip.txt"
+  elif ! grep -qs 'func BenchmarkTaskRunTransition' internal/store/dynamo/*_test.go; then
+    echo "internal/store/dynamo has no BenchmarkTaskRunTransition yet" >"$out/dynamo-skip.txt"
+  else
+    log "dynamo: starting the emulator (scripts/moto-local.sh)"
+    bash scripts/moto-local.sh install >/dev/null
+    moto_dir=$tmp/moto
+    endpoint=$(bash scripts/moto-local.sh start "$moto_dir")
+    if ! env "$endpoint" timeout 900 go test -run '^$' -bench BenchmarkTaskRunTransition -benchtime 300x -count "$reps" \
+      ./internal/store/dynamo/ >"$out/dynamo.txt" 2>&1; then
+      cat "$out/dynamo.txt" >&2
+      mv "$out/dynamo.txt" "$out/dynamo-failed.txt"
+      echo "the benchmark failed: see dynamo-failed.txt" >"$out/dynamo-skip.txt"
+    fi
+    bash scripts/moto-local.sh stop "$moto_dir" >/dev/null 2>&1 || true
+    moto_dir=""
+  fi
+  [[ -f "$out/dynamo-skip.txt" ]] && log "dynamo: skipped: $(cat "$out/dynamo-skip.txt")"
+  [[ -f "$out/dynamo.txt" ]] && grep '^Benchmark' "$out/dynamo.txt" || true
+fi
+
+echo "LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta.env"
+"$bench" -report "$out" >"$out/report.md"
+if (( smoke )); then
+  grep -q '### 2. API' "$out/report.md" && grep -q '### 4. Scale' "$out/report.md" || { cat "$out/report.md"; echo "bench-smoke: report incomplete" >&2; exit 1; }
+  echo "bench-smoke: ok"
+else
+  cat "$out/report.md"
+  echo "results: $out"
+fi

@@ -320,6 +320,15 @@ var ScaleQueries = []struct {
 			"expected_start_time": map[string]any{"after_": time.Now().UTC().Add(-24 * time.Hour).Format("2006-01-02T15:04:05.000000+00:00")}}}},
 }
 
+// ScaleKinds lists the kinds of ScaleQueries in order.
+func ScaleKinds() []string {
+	out := make([]string, len(ScaleQueries))
+	for i, q := range ScaleQueries {
+		out[i] = q.Kind
+	}
+	return out
+}
+
 // scale sends one of ScaleQueries, round robin.
 func (c *client) scale(ctx context.Context, n int) {
 	q := ScaleQueries[n%len(ScaleQueries)]
