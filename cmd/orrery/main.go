@@ -34,12 +34,19 @@ agent work against it unchanged: start the server, then
 
 Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_HOST, ORRERY_PORT          where the server listens (127.0.0.1:4200)
-  ORRERY_DATABASE_URL               sqlite:///abs/path.db (default ~/.orrery/orrery.db)
+  ORRERY_DATABASE_URL               sqlite:///abs/path.db (default ~/.orrery/orrery.db),
+                                    postgres://user:pw@host/db or dynamodb://TABLE?region=R[&endpoint=URL]
+  ORRERY_RESULTS_URL                large payloads: file:///abs/dir (default ~/.orrery/results)
+                                    or s3://bucket/prefix?region=R[&endpoint=URL]
   ORRERY_SECRET_KEY                 base64 32-byte key that encrypts block secrets
   ORRERY_SECRET_KEY_FILE            key file used when ORRERY_SECRET_KEY is unset
                                     (default ~/.orrery/secret.key, created on first use)
   ORRERY_MAX_BODY_BYTES             request body limit (16 MiB)
-  ORRERY_HOME                       state directory (~/.orrery)`,
+  ORRERY_HOME                       state directory (~/.orrery)
+  ORRERY_LOG_LEVEL                  debug, info (default), warn, error
+  ORRERY_SERVICE_INTERVAL           how often scheduler, late-runs and crashed-runs run (5s)
+  ORRERY_AGENT_DEADLINE             unpolled this long, a queue's claimed runs are Crashed (10m)
+  ORRERY_PPROF                      set to serve Go profiles at /debug/pprof/`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
