@@ -17,6 +17,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -128,6 +129,30 @@ type FlowRunUpdate struct {
 	EmpiricalPolicy   *core.FlowRunPolicy
 	Tags              *[]string
 	InfrastructurePID **string
+}
+
+// Apply writes the fields set in u onto r and stamps it updated at now.
+// Backends read the run, Apply, and write it back under their version check.
+func (u *FlowRunUpdate) Apply(r *core.FlowRun, now time.Time) {
+	if u.Name != nil {
+		r.Name = *u.Name
+	}
+	if u.FlowVersion != nil {
+		r.FlowVersion = *u.FlowVersion
+	}
+	if u.Parameters != nil {
+		r.Parameters = json.RawMessage(u.Parameters)
+	}
+	if u.EmpiricalPolicy != nil {
+		r.EmpiricalPolicy = *u.EmpiricalPolicy
+	}
+	if u.Tags != nil {
+		r.Tags = *u.Tags
+	}
+	if u.InfrastructurePID != nil {
+		r.InfrastructurePID = *u.InfrastructurePID
+	}
+	r.Updated = core.T(now)
 }
 
 // FlowRunTransition is one orchestrated state change of a flow run, written

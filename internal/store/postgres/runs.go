@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,25 +213,7 @@ func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRu
 		if err != nil {
 			return err
 		}
-		if u.Name != nil {
-			r.Name = *u.Name
-		}
-		if u.FlowVersion != nil {
-			r.FlowVersion = *u.FlowVersion
-		}
-		if u.Parameters != nil {
-			r.Parameters = json.RawMessage(u.Parameters)
-		}
-		if u.EmpiricalPolicy != nil {
-			r.EmpiricalPolicy = *u.EmpiricalPolicy
-		}
-		if u.Tags != nil {
-			r.Tags = *u.Tags
-		}
-		if u.InfrastructurePID != nil {
-			r.InfrastructurePID = *u.InfrastructurePID
-		}
-		r.Updated = core.T(now)
+		u.Apply(r, now)
 		vals, err := flowRunValues(r)
 		if err != nil {
 			return err
