@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/store"
 )
 
@@ -354,5 +355,53 @@ func testLargePayloads(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(out) != 100 || out[99].Message != logs[99].Message {
 		t.Fatalf("logs: %d back", len(out))
+	}
+}
+
+// Agents claim a run with a Pending proposal: racing claimers through the
+// real orchestrator get every run exactly once, none lost.
+func testConcurrentClaims(t *testing.T, s store.Store) {
+	f := newFlow(t, s, "claims")
+	orch := orchestration.New(s)
+	const runs, claimers = 60, 8
+	now := core.T(time.Now())
+	ids := make([]uuid.UUID, runs)
+	for i := range ids {
+		r := &core.FlowRun{ID: uuid.New(), Created: now, Updated: now, FlowID: f.ID, Name: fmt.Sprint("claim-", i), Tags: []string{}}
+		out, _, err := orch.CreateFlowRun(ctx, r, &core.StateCreate{Type: core.Scheduled, StateDetails: &core.StateDetails{ScheduledTime: &now}})
+		must(t, err)
+		ids[i] = out.ID
+	}
+	claims := make([]atomic.Int32, runs)
+	var wg sync.WaitGroup
+	for c := range claimers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range runs {
+				i := (k + c*7) % runs
+				res, _, err := orch.SetFlowRunState(ctx, ids[i], core.StateCreate{Type: core.Pending}, false, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if res.Status == orchestration.Accept {
+					claims[i].Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range claims {
+		if n := claims[i].Load(); n != 1 {
+			t.Fatalf("run %d claimed %d times", i, n)
+		}
+	}
+	pending, err := s.CountFlowRuns(ctx, &store.RunFilters{FlowRuns: &store.FlowRunFilter{State: &store.StateFilter{Type: &struct {
+		Any *[]core.StateType `json:"any_"`
+	}{Any: &[]core.StateType{core.Pending}}}}})
+	must(t, err)
+	if pending != runs {
+		t.Fatalf("%d runs pending, want %d", pending, runs)
 	}
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore Factory) {
 		"ConcurrentSchedulers":     testConcurrentSchedulers,
 		"WorkQueues":               testWorkQueues,
 		"LargePayloads":            testLargePayloads,
+		"ConcurrentClaims":         testConcurrentClaims,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
