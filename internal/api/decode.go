@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -45,7 +47,13 @@ func decodeBytes(body []byte, v any, strict bool) error {
 	if len(trimmed) == 0 {
 		trimmed = []byte("{}")
 	}
-	if !json.Valid(trimmed) {
+	// One parse: json.Unmarshal checks the whole document before it decodes
+	// anything, so a syntax error from it means invalid JSON (confirmed with
+	// json.Valid, since a field's own UnmarshalJSON may return one too).
+	// Extra keys are still reported before type errors.
+	err := json.Unmarshal(trimmed, v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) && !json.Valid(trimmed) {
 		return invalid(body, fieldError{Loc: []any{"body", 0}, Msg: "Expecting value: invalid JSON", Type: "value_error.jsondecode"})
 	}
 	if strict {
@@ -53,7 +61,7 @@ func decodeBytes(body []byte, v any, strict bool) error {
 			return invalid(body, errs...)
 		}
 	}
-	if err := json.Unmarshal(trimmed, v); err != nil {
+	if err != nil {
 		return invalid(body, unmarshalError(err))
 	}
 	if val, ok := v.(interface{ validate() []fieldError }); ok {
@@ -154,29 +162,130 @@ type strictType interface{ strictAction() }
 var strictIface = reflect.TypeOf((*strictType)(nil)).Elem()
 
 // extraKeys reports keys of the JSON object raw that type t does not
-// declare, recursing into nested action models.
+// declare, recursing into nested action models. raw is valid JSON.
 func extraKeys(raw []byte, t reflect.Type, loc []any) []fieldError {
 	t = derefType(t)
 	if t.Kind() != reflect.Struct {
 		return nil
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
+	members, ok := objectMembers(raw)
+	if !ok {
 		return nil // not an object: the type check reports it
 	}
 	fields := jsonFields(t)
 	var errs []fieldError
-	for k, v := range obj {
-		ft, ok := fields[k]
+	for _, m := range members {
+		ft, ok := fields[m.key]
 		if !ok {
-			errs = append(errs, fieldError{Loc: append(append([]any{"body"}, loc...), k), Msg: "extra fields not permitted", Type: "value_error.extra"})
+			errs = append(errs, fieldError{Loc: append(append([]any{"body"}, loc...), m.key), Msg: "extra fields not permitted", Type: "value_error.extra"})
 			continue
 		}
 		if reflect.PointerTo(derefType(ft)).Implements(strictIface) {
-			errs = append(errs, extraKeys(v, ft, append(append([]any{}, loc...), k))...)
+			errs = append(errs, extraKeys(m.val, ft, append(append([]any{}, loc...), m.key))...)
 		}
 	}
 	return errs
+}
+
+type member struct {
+	key string
+	val []byte
+}
+
+// objectMembers splits a valid JSON object into its members, as decoding
+// it into a map[string]json.RawMessage would (a repeated key keeps its last
+// value) but without allocating a map or copying values. ok is false when
+// raw is not an object.
+func objectMembers(raw []byte) (out []member, ok bool) {
+	i := skipSpace(raw, 0)
+	if i < len(raw) && raw[i] == 'n' {
+		return nil, true // null: no members
+	}
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return nil, true
+	}
+	for i < len(raw) {
+		end := skipString(raw, i)
+		key := raw[i+1 : end-1]
+		var k string
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+			if json.Unmarshal(raw[i:end], &k) != nil {
+				return nil, false
+			}
+		} else {
+			k = string(key)
+		}
+		i = skipSpace(raw, end)
+		i = skipSpace(raw, i+1) // ':'
+		vend := skipValue(raw, i)
+		m := member{key: k, val: raw[i:vend]}
+		if j := slices.IndexFunc(out, func(o member) bool { return o.key == k }); j >= 0 {
+			out[j] = m
+		} else {
+			out = append(out, m)
+		}
+		i = skipSpace(raw, vend)
+		if i >= len(raw) || raw[i] == '}' {
+			break
+		}
+		i = skipSpace(raw, i+1) // ','
+	}
+	return out, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index just past the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = skipString(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[j])) {
+		j++
+	}
+	return j
 }
 
 // required builds a "field required" error for key when missing is true.

@@ -255,15 +255,16 @@ func newStateRow(runID uuid.UUID, st *core.State) stateRow {
 }
 
 // insertRun inserts a run row unless its unique key exists, and its first
-// state with it; created reports whether the row was new.
-func (s *Store) insertRun(ctx context.Context, insertSQL, stateSQL string, args []any, id uuid.UUID, st *core.State) (bool, error) {
+// state with it; created reports whether the row was new. onCreated runs on
+// the writer right after the commit of a new row.
+func (s *Store) insertRun(ctx context.Context, insertSQL, stateSQL string, args []any, id uuid.UUID, st *core.State, onCreated func()) (bool, error) {
 	var state *stateRow
 	if st != nil {
 		row := newStateRow(id, st)
 		state = &row
 	}
 	created := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.txThen(ctx, func(tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, insertSQL, args...)
 		if err != nil {
 			return err
@@ -276,6 +277,10 @@ func (s *Store) insertRun(ctx context.Context, insertSQL, stateSQL string, args 
 			_, err = s.txExec(ctx, tx, stateSQL, state.args...)
 		}
 		return err
+	}, func() {
+		if created {
+			onCreated()
+		}
 	})
 	return created, err
 }
@@ -283,7 +288,9 @@ func (s *Store) insertRun(ctx context.Context, insertSQL, stateSQL string, args 
 func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
 	r.Version = 1
 	args := append([]any{r.ID.String(), tm(r.Created.Time)}, flowRunCols(r)...)
-	created, err := s.insertRun(ctx, sqlInsertFlowRun, sqlInsertFlowState, args, r.ID, r.State)
+	// A new run is cached as written: its first transition, usually a
+	// moment later, then skips a read and a JSON decode.
+	created, err := s.insertRun(ctx, sqlInsertFlowRun, sqlInsertFlowState, args, r.ID, r.State, func() { s.flowRuns.put(r.ID, r) })
 	if err != nil {
 		return nil, false, err
 	}
@@ -501,7 +508,7 @@ const taskRunSet = `flow_run_id = ?, name = ?, task_key = ?, dynamic_key = ?, st
 func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskRun, bool, error) {
 	r.Version = 1
 	args := append([]any{r.ID.String(), tm(r.Created.Time)}, taskRunCols(r)...)
-	created, err := s.insertRun(ctx, sqlInsertTaskRun, sqlInsertTaskState, args, r.ID, r.State)
+	created, err := s.insertRun(ctx, sqlInsertTaskRun, sqlInsertTaskState, args, r.ID, r.State, func() { s.taskRuns.put(r.ID, r) })
 	if err != nil {
 		return nil, false, err
 	}
