@@ -16,8 +16,8 @@
 //
 //	item                 pk                  sk                         GSIs (pk / sk)
 //	flow                 F#<id>              #                          type: flow/<id>
-//	flow run             FR#<id>             #                          type; parent: F#<flow>/<id>; ref: D#<deployment>/<id>;
-//	                                                                    state: ST#<type>/<next-or-expected start>#<id>;
+//	flow run             FR#<id>             #                          type; parent: F#<flow>/R#<id>; ref: D#<deployment>/<id>;
+//	                                                                    state: ST#<type>/<order time>#<id>;
 //	                                                                    queue: Q#<work queue>/<type>#<next scheduled>#<id>
 //	flow run state       FR#<run>            S#<ts>#<version>#<id>      type: flow_run_state/<id>
 //	log                  FR#<run>            L#<ts>#<id>                type: log/<ts>#<id>
@@ -38,9 +38,10 @@
 // (checksum, version), document by (type, name), saved search by name,
 // limit by tag, task run by (flow_run_id, task_key, dynamic_key) and flow
 // run by (flow_id, idempotency_key) = GetItem of the unique item, then of
-// the owner. Flow runs by flow = parent index, by deployment = ref index,
-// by state and time = state index, scheduled runs of a work queue by time =
-// queue index (sort key "SCHEDULED#<time>"), all runs by id = type index;
+// the owner. Flow runs by flow = parent index (sort key "R#<id>"), by
+// deployment = ref index, by state and time = state index, scheduled runs
+// of a work queue by time = queue index (sort key "SCHEDULED#<time>"), all
+// runs by id = type index;
 // task runs by flow run = parent index; state history and logs by run =
 // Query of the run's item collection (strongly consistent, sorted by
 // timestamp, ties in write order); a state by id = type index; cache by key
@@ -96,12 +97,51 @@
 // RunFilters (EXISTS semantics) resolve the related objects' matching id
 // sets first. The candidates come from the narrowest source the filter
 // allows (AND-combined criteria only): ids -> BatchGetItem; flow runs by
-// work queue, deployment, flow (from a Flows filter), flow runs of matching
-// task runs, state type -> their indexes; task runs by flow run; logs by
-// flow run; otherwise the object's type partition. Sorting and paging are
-// in Go. Every list or count may read at most Options.MaxScanItems items
-// (default 10000, across all its sub-queries); past it the call fails with
-// core.EBadRequest ("narrow the filter"), never an unbounded scan.
+// work queue (per required state type: sort-key prefix "<type>#"),
+// deployment, flow (from a Flows filter), flow runs of matching task runs,
+// state type -> their indexes; task runs by flow run; logs by flow run;
+// otherwise the object's type partition. A time filter on the attribute a
+// partition is ordered by becomes a key range (BETWEEN) on it.
+//
+// Ordered lists (stream.go). Sort keys are built so that a source's key
+// order is a list order: ids are UUIDv7 (time-ordered) and the type,
+// parent and ref partitions of runs are sorted by id; a state partition is
+// sorted by next scheduled start for SCHEDULED and by expected start for
+// every other type; a queue partition, within a state type, by next
+// scheduled start; logs by timestamp (run collection and type partition).
+// Missing times encode as "!" and sort first, like cmpTime. When the sort
+// asked for is the source's order — flow runs ID_DESC (also the default)
+// over the type, parent or ref index; EXPECTED_START_TIME_ASC/DESC over
+// non-SCHEDULED state partitions; NEXT_SCHEDULED_START_TIME_ASC over the
+// SCHEDULED state partition or queue partitions with required state types;
+// task runs ID_DESC over the type or parent index; logs TIMESTAMP_ASC/DESC
+// over one run's collection or the type partition — the list streams the
+// source (several partitions merged k-way on their sort keys), Query page
+// by page with ScanIndexForward and Limit, BatchGetItem per chunk of keys
+// sized to the matches still missing, matches in Go, and stops once
+// offset+limit matches are found plus any keys tied with the last one on
+// the index (the page is then sorted in Go with the id tiebreak, so ties
+// order exactly as in the unordered path). The cap counts only the items
+// actually fetched, so `prefect flow-run ls` (ID_DESC, limit 15) reads ~15
+// items whatever the table holds, while a filter matched in Go that finds
+// too few matches still fails at the cap. Any other sort reads every
+// candidate and sorts and pages in Go. Every list or count may fetch at
+// most Options.MaxScanItems items (default 10000, across all its
+// sub-queries); past it the call fails with core.EBadRequest ("narrow the
+// filter"), never an unbounded scan.
+//
+// Counts whose filter is exactly an index key condition — no filter (type
+// partition of flows, flow runs, task runs), flow-run state types (state
+// partitions), state types within work queues (queue partitions with the
+// type prefix), deployment ids (ref partitions) — run Query Select=COUNT
+// on the keys-only index, paginated, and fetch no item. They do NOT spend
+// the item cap: the cap bounds items fetched (1 RCU each, strongly
+// consistent BatchGetItem) and decoded in Go, while a COUNT page returns
+// one number for up to 1 MB of ~100-byte index entries (about 0.5 RCU per
+// 40 entries, eventually consistent like every GSI read, as the key reads
+// of lists already are). They are bounded separately, at 100 x
+// MaxScanItems entries (one million by default), and fail with
+// core.EBadRequest past it.
 //
 // # Request units
 //

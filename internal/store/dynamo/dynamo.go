@@ -364,5 +364,8 @@ func (s *Store) estWrite(size int, transactional bool) {
 	s.estWCU.add(u)
 }
 
+// Table returns the table name.
+func (s *Store) Table() string { return s.table }
+
 // Client returns the DynamoDB client (tests and tools).
 func (s *Store) Client() *dynamodb.Client { return s.db }

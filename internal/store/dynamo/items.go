@@ -320,6 +320,9 @@ type budget struct{ left int }
 func (s *Store) newBudget() *budget { return &budget{left: s.opt.MaxScanItems} }
 
 func (b *budget) spend(n int) error {
+	if b == nil {
+		return nil // internal callers: unbounded
+	}
 	b.left -= n
 	if b.left < 0 {
 		return core.Errorf(core.EBadRequest, "This query would read more than the configured maximum of items from DynamoDB; narrow the filter (e.g. by flow, deployment, work queue, state or id) or raise the store's MaxScanItems.")

@@ -55,13 +55,6 @@ func uniq(kind string, parts ...string) string {
 // ts is a sortable text form of unix microseconds.
 func ts(t core.Time) string { return fmt.Sprintf("%020d", t.UnixMicro()+1<<62) }
 
-func optTS(t *core.Time) string {
-	if t == nil {
-		return "~" // sorts after every time
-	}
-	return ts(*t)
-}
-
 // newItem starts an object's own item: key, type partition and document.
 func (s *Store) newItem(ctx context.Context, pk, sk, typ, g1sk string, id uuid.UUID, v any) (item, string, error) {
 	doc, err := json.Marshal(v)

@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -456,28 +458,60 @@ func (s *Store) CreateLogs(ctx context.Context, logs []*core.Log) error {
 
 func (s *Store) ListLogs(ctx context.Context, q *store.LogQuery) ([]*core.Log, error) {
 	b := s.newBudget()
-	var its []item
-	var err error
 	f := q.Filter
-	if f != nil && !f.Operator.IsOr() && f.FlowRunID != nil && f.FlowRunID.Any != nil && len(*f.FlowRunID.Any) <= maxFanout {
+	and := f != nil && !f.Operator.IsOr()
+	var tb *timeFilterBounds
+	if and {
+		tb = bounds(f.Timestamp)
+	}
+	var src *source
+	if and && f.FlowRunID != nil && f.FlowRunID.Any != nil && len(*f.FlowRunID.Any) <= maxFanout {
+		// The runs' item collections (strongly consistent, full items);
+		// ordered when there is one run (ties across runs keep the
+		// filter's run order, as the unordered read does).
+		src = &source{pkAttr: shared.DynamoPK, skAttr: shared.DynamoSK}
 		for _, id := range *f.FlowRunID.Any {
-			part, err := s.queryPK(ctx, pFlowRun+id.String(), "L#", true, b)
-			if err != nil {
-				return nil, err
-			}
-			its = append(its, part...)
+			src.parts = append(src.parts, timeRange(part{pk: pFlowRun + id.String(), prefix: "L#"}, tb))
 		}
-	} else if its, err = s.listType(ctx, tLog, b); err != nil {
-		return nil, err
+		if len(*f.FlowRunID.Any) == 1 {
+			src.order = orderTS
+		}
+	} else {
+		src = typeSource(tLog, orderTS)
+		src.parts[0] = timeRange(src.parts[0], tb)
 	}
-	logs, err := decodeAll[core.Log](ctx, s, its)
-	if err != nil {
-		return nil, err
-	}
-	out := logs[:0]
-	for _, l := range logs {
-		if matchLog(l, f) {
-			out = append(out, l)
+	var out []*core.Log
+	desc := q.Sort == "TIMESTAMP_DESC"
+	if forward, ok := src.serves(orderTS, desc); ok && (desc || q.Sort == "TIMESTAMP_ASC" || q.Sort == "") {
+		byTS := func(a, c *core.Log) int { return a.Timestamp.Compare(c.Timestamp.Time) }
+		logs, err := streamMatches(ctx, s, src, forward, need(q.Page), b, func(it item) (*core.Log, bool, error) {
+			l, err := decode[core.Log](ctx, s, it)
+			if errors.Is(err, errBlobRace) {
+				return nil, false, nil // logs are never rewritten: a vanished payload is a deleted log
+			}
+			return l, l != nil && matchLog(l, f), err
+		}, byTS)
+		if err != nil {
+			return nil, err
+		}
+		if desc { // back to write order, which the stable sort keeps for ties
+			slices.Reverse(logs)
+		}
+		out = logs
+	} else {
+		its, err := s.readAll(ctx, src, b)
+		if err != nil {
+			return nil, err
+		}
+		logs, err := decodeAll[core.Log](ctx, s, its)
+		if err != nil {
+			return nil, err
+		}
+		out = logs[:0]
+		for _, l := range logs {
+			if matchLog(l, f) {
+				out = append(out, l)
+			}
 		}
 	}
 	optID := func(id *uuid.UUID) string {

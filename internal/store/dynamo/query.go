@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -164,6 +165,11 @@ func (s *Store) ListFlows(ctx context.Context, q *store.FlowQuery) ([]*core.Flow
 }
 
 func (s *Store) CountFlows(ctx context.Context, f *store.RunFilters) (int, error) {
+	if onlyOwn(f, func(rf *store.RunFilters) bool {
+		return rf.FlowRuns == nil && rf.TaskRuns == nil && rf.Deployments == nil && zero(rf.Flows)
+	}) {
+		return s.countParts(ctx, typeSource(tFlow, orderID))
+	}
 	flows, err := s.matchingFlows(ctx, f, s.newBudget())
 	return len(flows), err
 }
@@ -213,12 +219,14 @@ func coalesce(a, b *core.Time) *core.Time {
 
 // ---- flow runs
 
-func (s *Store) matchingFlowRuns(ctx context.Context, rf *store.RunFilters, b *budget) ([]*core.FlowRun, error) {
+// flowRunPlan resolves a flow-run filter's cross-object sets and returns
+// the candidate source and the Go-side matcher.
+func (s *Store) flowRunPlan(ctx context.Context, rf *store.RunFilters, b *budget) (*source, func(*core.FlowRun) bool, error) {
 	var flowSet, taskSet, depSet idSet
 	if rf.Flows != nil {
 		flows, err := s.matchingFlows(ctx, &store.RunFilters{Flows: rf.Flows}, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		flowSet = idSet{}
 		for _, f := range flows {
@@ -228,7 +236,7 @@ func (s *Store) matchingFlowRuns(ctx context.Context, rf *store.RunFilters, b *b
 	if rf.TaskRuns != nil {
 		tasks, err := s.matchingTaskRuns(ctx, &store.RunFilters{TaskRuns: rf.TaskRuns}, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		taskSet = idSet{}
 		for _, t := range tasks {
@@ -238,65 +246,179 @@ func (s *Store) matchingFlowRuns(ctx context.Context, rf *store.RunFilters, b *b
 	if rf.Deployments != nil {
 		ds, err := s.matchingDeployments(ctx, &store.RunFilters{Deployments: rf.Deployments}, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		depSet = idSet{}
 		for _, d := range ds {
 			depSet[d.ID] = true
 		}
 	}
-	its, err := s.flowRunCandidates(ctx, rf.FlowRuns, flowSet, taskSet, depSet, b)
+	match := func(r *core.FlowRun) bool {
+		if rf.FlowRuns != nil && !matchFlowRun(r, rf.FlowRuns) {
+			return false
+		}
+		return !(flowSet != nil && !flowSet[r.FlowID] || taskSet != nil && !taskSet[r.ID] ||
+			depSet != nil && (r.DeploymentID == nil || !depSet[*r.DeploymentID]))
+	}
+	return flowRunSource(rf.FlowRuns, flowSet, taskSet, depSet), match, nil
+}
+
+// decodeFlowRun decodes a candidate, re-reading it after a payload race
+// (nil when it was deleted meanwhile).
+func (s *Store) decodeFlowRun(ctx context.Context, it item) (*core.FlowRun, error) {
+	r, err := s.flowRunFrom(ctx, it)
+	if err == nil {
+		return r, nil
+	}
+	r, err = s.GetFlowRun(ctx, uuid.MustParse(strings.TrimPrefix(getS(it, shared.DynamoPK), pFlowRun)))
+	if core.IsNotFound(err) {
+		return nil, nil
+	}
+	return r, err
+}
+
+func (s *Store) matchingFlowRuns(ctx context.Context, rf *store.RunFilters, b *budget) ([]*core.FlowRun, error) {
+	src, match, err := s.flowRunPlan(ctx, rf, b)
+	if err != nil {
+		return nil, err
+	}
+	its, err := s.readAll(ctx, src, b)
 	if err != nil {
 		return nil, err
 	}
 	runs := make([]*core.FlowRun, 0, len(its))
 	for _, it := range its {
-		r, err := s.flowRunFrom(ctx, it)
+		r, err := s.decodeFlowRun(ctx, it)
 		if err != nil {
-			if r, err = s.GetFlowRun(ctx, uuid.MustParse(strings.TrimPrefix(getS(it, shared.DynamoPK), pFlowRun))); core.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
+			return nil, err
 		}
-		if rf.FlowRuns != nil && !matchFlowRun(r, rf.FlowRuns) {
-			continue
+		if r != nil && match(r) {
+			runs = append(runs, r)
 		}
-		if flowSet != nil && !flowSet[r.FlowID] || taskSet != nil && !taskSet[r.ID] ||
-			depSet != nil && (r.DeploymentID == nil || !depSet[*r.DeploymentID]) {
-			continue
-		}
-		runs = append(runs, r)
 	}
 	return runs, nil
 }
 
-// flowRunCandidates reads a superset of the flow runs matching f and the
-// cross-object sets, from the narrowest source.
-func (s *Store) flowRunCandidates(ctx context.Context, f *store.FlowRunFilter, flowSet, taskSet, depSet idSet, b *budget) ([]item, error) {
+// requiredStateTypes returns the state types f requires (AND-combined), if
+// it does.
+func requiredStateTypes(f *store.FlowRunFilter) ([]string, bool) {
+	if f == nil || f.Operator.IsOr() || f.State == nil || f.State.Operator.IsOr() || f.State.Type == nil || f.State.Type.Any == nil {
+		return nil, false
+	}
+	var out []string
+	for _, t := range *f.State.Type.Any {
+		out = append(out, string(t))
+	}
+	return dedupe(out), true
+}
+
+func bounds(f *store.TimeFilter) *timeFilterBounds {
+	if f == nil {
+		return nil
+	}
+	return &timeFilterBounds{before: f.Before, after: f.After}
+}
+
+// stateOrder is the order of a state-index partition: scheduled runs by
+// next scheduled start (agents, the late-run service), others by expected
+// start time.
+func stateOrder(typ string) string {
+	if typ == string(core.Scheduled) {
+		return orderNext
+	}
+	return orderExpected
+}
+
+// stateOrderTime is the time a flow run sorts by in its state partition.
+func stateOrderTime(r *core.FlowRun) *core.Time {
+	if *r.StateType == core.Scheduled {
+		return r.NextScheduledStartTime
+	}
+	return r.ExpectedStartTime
+}
+
+// flowRunSource picks the narrowest candidate source of f and the
+// cross-object sets (a superset of the matches).
+func flowRunSource(f *store.FlowRunFilter, flowSet, taskSet, depSet idSet) *source {
 	and := f != nil && !f.Operator.IsOr()
+	byIDs := func(ids []uuid.UUID) *source {
+		src := &source{byIDs: true}
+		for _, id := range ids {
+			src.keys = append(src.keys, keyOf(pFlowRun+id.String(), skSelf))
+		}
+		return src
+	}
+	types, typed := requiredStateTypes(f)
+	var nextBounds, expBounds *timeFilterBounds
+	if and {
+		nextBounds, expBounds = bounds(f.NextScheduledStartTime), bounds(f.ExpectedStartTime)
+	}
+	wqOK := and && f.WorkQueueName != nil && f.WorkQueueName.Any != nil && !f.WorkQueueName.Operator.IsOr() && len(*f.WorkQueueName.Any) <= maxFanout
+	if wqOK {
+		for _, q := range *f.WorkQueueName.Any {
+			wqOK = wqOK && q != "" // runs with an empty queue name are not in the queue index
+		}
+	}
 	switch {
 	case and && f.ID != nil && f.ID.Any != nil:
-		return s.getByIDs(ctx, pFlowRun, *f.ID.Any, b)
+		return byIDs(*f.ID.Any)
 	case taskSet != nil && len(taskSet) <= maxFanout:
-		return s.getByIDs(ctx, pFlowRun, taskSet.ids(), b)
-	case and && f.WorkQueueName != nil && f.WorkQueueName.Any != nil && !f.WorkQueueName.Operator.IsOr() && len(*f.WorkQueueName.Any) <= maxFanout:
-		return s.union(ctx, shared.DynamoGSIQueue, shared.DynamoG5PK, shared.DynamoG5SK, "Q#", *f.WorkQueueName.Any, b)
-	case and && f.DeploymentID != nil && f.DeploymentID.Any != nil && !f.DeploymentID.Operator.IsOr() && len(*f.DeploymentID.Any) <= maxFanout:
-		return s.union(ctx, shared.DynamoGSIRef, shared.DynamoG3PK, shared.DynamoG3SK, pDeployment, strIDs(*f.DeploymentID.Any), b)
-	case depSet != nil && len(depSet) <= maxFanout:
-		return s.union(ctx, shared.DynamoGSIRef, shared.DynamoG3PK, shared.DynamoG3SK, pDeployment, strIDs(depSet.ids()), b)
-	case flowSet != nil && len(flowSet) <= maxFanout:
-		return s.union(ctx, shared.DynamoGSIParent, shared.DynamoG2PK, shared.DynamoG2SK, pFlow, strIDs(flowSet.ids()), b)
-	case and && f.State != nil && !f.State.Operator.IsOr() && f.State.Type != nil && f.State.Type.Any != nil:
-		var types []string
-		for _, t := range *f.State.Type.Any {
-			types = append(types, string(t))
+		return byIDs(taskSet.ids())
+	case wqOK && (!typed || len(types)*len(*f.WorkQueueName.Any) <= maxFanout):
+		src := &source{index: shared.DynamoGSIQueue, pkAttr: shared.DynamoG5PK, skAttr: shared.DynamoG5SK}
+		for _, q := range dedupe(append([]string(nil), *f.WorkQueueName.Any...)) {
+			if !typed {
+				src.parts = append(src.parts, part{pk: "Q#" + q})
+				continue
+			}
+			for _, t := range types {
+				src.parts = append(src.parts, timeRange(part{pk: "Q#" + q, prefix: t + "#"}, nextBounds))
+			}
 		}
-		return s.union(ctx, shared.DynamoGSIState, shared.DynamoG4PK, shared.DynamoG4SK, "ST#", types, b)
+		if typed {
+			src.order = orderNext
+		}
+		return src
+	case and && f.DeploymentID != nil && f.DeploymentID.Any != nil && !f.DeploymentID.Operator.IsOr() && len(*f.DeploymentID.Any) <= maxFanout:
+		return refSource(*f.DeploymentID.Any)
+	case depSet != nil && len(depSet) <= maxFanout:
+		return refSource(depSet.ids())
+	case flowSet != nil && len(flowSet) <= maxFanout:
+		src := &source{index: shared.DynamoGSIParent, pkAttr: shared.DynamoG2PK, skAttr: shared.DynamoG2SK, order: orderID}
+		for _, id := range flowSet.ids() {
+			src.parts = append(src.parts, part{pk: pFlow + id.String(), prefix: parentRunPrefix})
+		}
+		return src
+	case typed:
+		src := &source{index: shared.DynamoGSIState, pkAttr: shared.DynamoG4PK, skAttr: shared.DynamoG4SK}
+		for i, t := range types {
+			o := stateOrder(t)
+			if i == 0 {
+				src.order = o
+			} else if src.order != o {
+				src.order = orderNone
+			}
+			b := expBounds
+			if o == orderNext {
+				b = nextBounds
+			}
+			src.parts = append(src.parts, timeRange(part{pk: "ST#" + t}, b))
+		}
+		return src
 	}
-	return s.listType(ctx, tFlowRun, b)
+	return typeSource(tFlowRun, orderID)
+}
+
+// parentRunPrefix starts a flow run's sort key in its flow's partition of
+// the parent index (deployments there start with "D#").
+const parentRunPrefix = "R#"
+
+func refSource(ids []uuid.UUID) *source {
+	src := &source{index: shared.DynamoGSIRef, pkAttr: shared.DynamoG3PK, skAttr: shared.DynamoG3SK, order: orderID}
+	for _, id := range ids {
+		src.parts = append(src.parts, part{pk: pDeployment + id.String()})
+	}
+	return src
 }
 
 var flowRunSorts = map[store.FlowRunSort]func(a, b *core.FlowRun) int{
@@ -315,20 +437,126 @@ var flowRunSorts = map[store.FlowRunSort]func(a, b *core.FlowRun) int{
 	"END_TIME_DESC":                 func(a, b *core.FlowRun) int { return -cmpTime(a.EndTime, b.EndTime) },
 }
 
-func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*core.FlowRun, error) {
-	runs, err := s.matchingFlowRuns(ctx, &q.RunFilters, s.newBudget())
-	if err != nil {
-		return nil, err
+// flowRunSortOrder is the key order that serves a flow-run sort.
+func flowRunSortOrder(sort store.FlowRunSort) (order string, desc bool) {
+	switch sort {
+	case "EXPECTED_START_TIME_ASC":
+		return orderExpected, false
+	case "EXPECTED_START_TIME_DESC":
+		return orderExpected, true
+	case "NEXT_SCHEDULED_START_TIME_ASC":
+		return orderNext, false
 	}
+	if _, ok := flowRunSorts[sort]; ok && sort != "ID_DESC" {
+		return orderNone, false
+	}
+	return orderID, true // ID_DESC, also the default
+}
+
+func need(p store.Page) int {
+	if p.Limit <= 0 {
+		return 0
+	}
+	return p.Offset + p.Limit
+}
+
+func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*core.FlowRun, error) {
+	b := s.newBudget()
 	cmp, ok := flowRunSorts[q.Sort]
 	if !ok {
 		cmp = flowRunSorts["ID_DESC"]
+	}
+	src, match, err := s.flowRunPlan(ctx, &q.RunFilters, b)
+	if err != nil {
+		return nil, err
+	}
+	var runs []*core.FlowRun
+	if forward, ok := src.serves(flowRunSortOrder(q.Sort)); ok {
+		runs, err = streamMatches(ctx, s, src, forward, need(q.Page), b, func(it item) (*core.FlowRun, bool, error) {
+			r, err := s.decodeFlowRun(ctx, it)
+			return r, r != nil && match(r), err
+		}, cmp)
+	} else {
+		var its []item
+		if its, err = s.readAll(ctx, src, b); err == nil {
+			for _, it := range its {
+				r, e := s.decodeFlowRun(ctx, it)
+				if e != nil {
+					return nil, e
+				}
+				if r != nil && match(r) {
+					runs = append(runs, r)
+				}
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	sortBy(runs, cmp, func(r *core.FlowRun) uuid.UUID { return r.ID })
 	return page(runs, q.Page), nil
 }
 
+// flowRunCountSource returns the index partitions whose keys are exactly
+// the flow runs matching rf, when an index key condition serves the whole
+// filter: no filter, state types, state types within work queues, or
+// deployment ids.
+func flowRunCountSource(rf *store.RunFilters) (*source, bool) {
+	if rf.Flows != nil || rf.TaskRuns != nil || rf.Deployments != nil {
+		return nil, false
+	}
+	f := rf.FlowRuns
+	if f == nil || reflect.ValueOf(*f).IsZero() {
+		return typeSource(tFlowRun, orderID), true
+	}
+	if f.Operator.IsOr() {
+		return nil, false
+	}
+	rest := *f
+	rest.Operator, rest.State, rest.WorkQueueName, rest.DeploymentID = nil, nil, nil, nil
+	if !reflect.ValueOf(rest).IsZero() {
+		return nil, false
+	}
+	types, typed := requiredStateTypes(f)
+	if f.State != nil && (!typed || f.State.Name != nil) {
+		return nil, false
+	}
+	wq := f.WorkQueueName
+	if wq != nil && (wq.Any == nil || wq.IsNull != nil) {
+		return nil, false
+	}
+	dep := f.DeploymentID
+	if dep != nil && (dep.Any == nil || dep.IsNull != nil) {
+		return nil, false
+	}
+	switch {
+	case dep != nil && wq == nil && !typed:
+		return refSource(*dep.Any), true
+	case dep == nil && wq != nil && typed:
+		src := &source{index: shared.DynamoGSIQueue, pkAttr: shared.DynamoG5PK, skAttr: shared.DynamoG5SK}
+		for _, q := range *wq.Any {
+			if q == "" {
+				return nil, false
+			}
+			for _, t := range types {
+				src.parts = append(src.parts, part{pk: "Q#" + q, prefix: t + "#"})
+			}
+		}
+		return src, true
+	case dep == nil && wq == nil && typed:
+		src := &source{index: shared.DynamoGSIState, pkAttr: shared.DynamoG4PK, skAttr: shared.DynamoG4SK}
+		for _, t := range types {
+			src.parts = append(src.parts, part{pk: "ST#" + t})
+		}
+		return src, true
+	}
+	return nil, false
+}
+
 func (s *Store) CountFlowRuns(ctx context.Context, f *store.RunFilters) (int, error) {
+	if src, ok := flowRunCountSource(f); ok {
+		return s.countParts(ctx, src)
+	}
 	runs, err := s.matchingFlowRuns(ctx, f, s.newBudget())
 	return len(runs), err
 }
@@ -350,7 +578,10 @@ func ptr[T any](v T) *T { return &v }
 
 // ---- task runs
 
-func (s *Store) matchingTaskRuns(ctx context.Context, rf *store.RunFilters, b *budget) ([]*core.TaskRun, error) {
+// taskRunPlan resolves a task-run filter's cross-object sets and returns
+// the candidate source and the Go-side matcher (whose error, from the
+// subflow lookup, is reported by the returned func).
+func (s *Store) taskRunPlan(ctx context.Context, rf *store.RunFilters, b *budget) (*source, func(*core.TaskRun) bool, func() error, error) {
 	var sets []idSet // each: allowed flow run ids
 	for _, sub := range []*store.RunFilters{
 		{FlowRuns: rf.FlowRuns}, {Flows: rf.Flows}, {Deployments: rf.Deployments},
@@ -360,7 +591,7 @@ func (s *Store) matchingTaskRuns(ctx context.Context, rf *store.RunFilters, b *b
 		}
 		runs, err := s.matchingFlowRuns(ctx, sub, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		set := idSet{}
 		for _, r := range runs {
@@ -369,27 +600,30 @@ func (s *Store) matchingTaskRuns(ctx context.Context, rf *store.RunFilters, b *b
 		sets = append(sets, set)
 	}
 	f := rf.TaskRuns
-	var its []item
-	var err error
+	var src *source
 	switch {
 	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil:
-		its, err = s.getByIDs(ctx, pTaskRun, *f.ID.Any, b)
+		src = &source{byIDs: true}
+		for _, id := range *f.ID.Any {
+			src.keys = append(src.keys, keyOf(pTaskRun+id.String(), skSelf))
+		}
 	case len(sets) > 0 && len(smallest(sets)) <= maxFanout:
-		its, err = s.union(ctx, shared.DynamoGSIParent, shared.DynamoG2PK, shared.DynamoG2SK, pFlowRun, strIDs(smallest(sets).ids()), b)
+		src = &source{index: shared.DynamoGSIParent, pkAttr: shared.DynamoG2PK, skAttr: shared.DynamoG2SK, order: orderID}
+		for _, id := range smallest(sets).ids() {
+			src.parts = append(src.parts, part{pk: pFlowRun + id.String()})
+		}
 	default:
-		its, err = s.listType(ctx, tTaskRun, b)
-	}
-	if err != nil {
-		return nil, err
+		src = typeSource(tTaskRun, orderID)
 	}
 	var parents idSet
+	var subErr error
 	hasSubflow := func(id uuid.UUID) bool {
 		if parents == nil {
 			parents = idSet{}
 			runs, e := s.matchingFlowRuns(ctx, &store.RunFilters{FlowRuns: &store.FlowRunFilter{
 				ParentTaskRunID: &store.OptIDFilter{IsNull: ptr(false)}}}, b)
 			if e != nil {
-				err = e
+				subErr = e
 			}
 			for _, r := range runs {
 				parents[*r.ParentTaskRunID] = true
@@ -397,26 +631,44 @@ func (s *Store) matchingTaskRuns(ctx context.Context, rf *store.RunFilters, b *b
 		}
 		return parents[id]
 	}
+	match := func(r *core.TaskRun) bool {
+		return (f == nil || matchTaskRun(r, f, hasSubflow)) && inAll(sets, r.FlowRunID)
+	}
+	return src, match, func() error { return subErr }, nil
+}
+
+func (s *Store) decodeTaskRun(ctx context.Context, it item) (*core.TaskRun, error) {
+	r, err := s.taskRunFrom(ctx, it)
+	if err == nil {
+		return r, nil
+	}
+	r, err = s.GetTaskRun(ctx, uuid.MustParse(strings.TrimPrefix(getS(it, shared.DynamoPK), pTaskRun)))
+	if core.IsNotFound(err) {
+		return nil, nil
+	}
+	return r, err
+}
+
+func (s *Store) matchingTaskRuns(ctx context.Context, rf *store.RunFilters, b *budget) ([]*core.TaskRun, error) {
+	src, match, subErr, err := s.taskRunPlan(ctx, rf, b)
+	if err != nil {
+		return nil, err
+	}
+	its, err := s.readAll(ctx, src, b)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*core.TaskRun, 0, len(its))
 	for _, it := range its {
-		r, e := s.taskRunFrom(ctx, it)
-		if e != nil {
-			if r, e = s.GetTaskRun(ctx, uuid.MustParse(strings.TrimPrefix(getS(it, shared.DynamoPK), pTaskRun))); core.IsNotFound(e) {
-				continue
-			}
-			if e != nil {
-				return nil, e
-			}
+		r, err := s.decodeTaskRun(ctx, it)
+		if err != nil {
+			return nil, err
 		}
-		if f != nil && !matchTaskRun(r, f, hasSubflow) {
-			continue
+		if r != nil && match(r) {
+			out = append(out, r)
 		}
-		if !inAll(sets, r.FlowRunID) {
-			continue
-		}
-		out = append(out, r)
 	}
-	return out, err
+	return out, subErr()
 }
 
 var taskRunSorts = map[store.TaskRunSort]func(a, b *core.TaskRun) int{
@@ -430,19 +682,63 @@ var taskRunSorts = map[store.TaskRunSort]func(a, b *core.TaskRun) int{
 }
 
 func (s *Store) ListTaskRuns(ctx context.Context, q *store.TaskRunQuery) ([]*core.TaskRun, error) {
-	runs, err := s.matchingTaskRuns(ctx, &q.RunFilters, s.newBudget())
-	if err != nil {
-		return nil, err
-	}
+	b := s.newBudget()
 	cmp, ok := taskRunSorts[q.Sort]
 	if !ok {
 		cmp = taskRunSorts["ID_DESC"]
+	}
+	src, match, subErr, err := s.taskRunPlan(ctx, &q.RunFilters, b)
+	if err != nil {
+		return nil, err
+	}
+	var runs []*core.TaskRun
+	order := orderNone
+	if !ok || q.Sort == "ID_DESC" {
+		order = orderID
+	}
+	if forward, ok := src.serves(order, true); ok {
+		runs, err = streamMatches(ctx, s, src, forward, need(q.Page), b, func(it item) (*core.TaskRun, bool, error) {
+			r, err := s.decodeTaskRun(ctx, it)
+			return r, r != nil && match(r), err
+		}, cmp)
+	} else {
+		var its []item
+		if its, err = s.readAll(ctx, src, b); err == nil {
+			for _, it := range its {
+				r, e := s.decodeTaskRun(ctx, it)
+				if e != nil {
+					return nil, e
+				}
+				if r != nil && match(r) {
+					runs = append(runs, r)
+				}
+			}
+		}
+	}
+	if err == nil {
+		err = subErr()
+	}
+	if err != nil {
+		return nil, err
 	}
 	sortBy(runs, cmp, func(r *core.TaskRun) uuid.UUID { return r.ID })
 	return page(runs, q.Page), nil
 }
 
+// onlyOwn reports whether rf filters nothing but (optionally, with a zero
+// filter) the object itself: own is that filter's emptiness.
+func onlyOwn(rf *store.RunFilters, own func(*store.RunFilters) bool) bool {
+	return rf == nil || own(rf)
+}
+
+func zero[T any](p *T) bool { return p == nil || reflect.ValueOf(*p).IsZero() }
+
 func (s *Store) CountTaskRuns(ctx context.Context, f *store.RunFilters) (int, error) {
+	if onlyOwn(f, func(rf *store.RunFilters) bool {
+		return rf.Flows == nil && rf.FlowRuns == nil && rf.Deployments == nil && zero(rf.TaskRuns)
+	}) {
+		return s.countParts(ctx, typeSource(tTaskRun, orderID))
+	}
 	runs, err := s.matchingTaskRuns(ctx, f, s.newBudget())
 	return len(runs), err
 }

@@ -141,19 +141,17 @@ func (s *Store) flowRunItem(ctx context.Context, r *core.FlowRun) (item, string,
 		return nil, "", err
 	}
 	it[attrVersion] = nv(r.Version)
-	it[shared.DynamoG2PK], it[shared.DynamoG2SK] = sv(pFlow+r.FlowID.String()), sv(id)
+	it[shared.DynamoG2PK], it[shared.DynamoG2SK] = sv(pFlow+r.FlowID.String()), sv(parentRunPrefix+id)
 	if r.DeploymentID != nil {
 		it[shared.DynamoG3PK], it[shared.DynamoG3SK] = sv(pDeployment+r.DeploymentID.String()), sv(id)
 	}
 	if r.StateType != nil {
-		when := r.NextScheduledStartTime
-		if when == nil {
-			when = r.ExpectedStartTime
-		}
-		it[shared.DynamoG4PK], it[shared.DynamoG4SK] = sv("ST#"+string(*r.StateType)), sv(optTS(when)+"#"+id)
+		// Ordered for streamed lists (stream.go): scheduled runs by next
+		// scheduled start, others by expected start; nil times first.
+		it[shared.DynamoG4PK], it[shared.DynamoG4SK] = sv("ST#"+string(*r.StateType)), sv(orderTSOf(stateOrderTime(r))+"#"+id)
 		if r.WorkQueueName != nil && *r.WorkQueueName != "" {
 			it[shared.DynamoG5PK] = sv("Q#" + *r.WorkQueueName)
-			it[shared.DynamoG5SK] = sv(string(*r.StateType) + "#" + optTS(r.NextScheduledStartTime) + "#" + id)
+			it[shared.DynamoG5SK] = sv(string(*r.StateType) + "#" + orderTSOf(r.NextScheduledStartTime) + "#" + id)
 		}
 	}
 	return it, blob, nil
