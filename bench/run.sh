@@ -133,7 +133,7 @@ client_env() { # the stock client pointed at the server in $url
   echo "REPS=$reps"
   echo "DURATION=$duration"
   if (( smoke )); then echo "COMMAND=make bench-smoke"; else
-    echo "COMMAND=make bench$( [[ -n ${BENCH_SCENARIOS:-}${BENCH_TARGETS:-}${BENCH_REPS:-} ]] && echo " (BENCH_SCENARIOS=$scenarios BENCH_TARGETS=$targets BENCH_REPS=$reps)")"; fi
+    echo "COMMAND=$(env | grep -E '^(BENCH_[A-Z_]+|PREFECT_VENV)=' | sort | tr '\n' ' ')make bench"; fi
 } >"$out/meta.env"
 
 # ---- footprint
@@ -163,9 +163,13 @@ if has flows "$scenarios"; then
         for cfg in "0 10" "200 1" "20 10"; do
           set -- $cfg
           f="$out/flows-$t-${1}x${2}-$rep.json"
+          cpu0=$("$bench" -cpu-of "$pid")
           if ! client_env timeout 900 "$venv/bin/python" bench/flows/tasks.py "$1" "$2" --json "$f" >>"$out/flows-$t.log" 2>&1; then
             tail -20 "$out/flows-$t.log" >&2; echo "flows: $t ${1}x${2} failed" >&2; exit 1
           fi
+          cpu1=$("$bench" -cpu-of "$pid")
+          printf '{"server":"%s","cfg":"%sx%s","rep":%d,"cpu_s":%s}\n' "$t" "$1" "$2" "$rep" "$(python3 -c "print(round($cpu1 - $cpu0, 3))")" \
+            >>"$out/flowcpu-$t.jsonl"
           log "flows $t rep $rep: $1 tasks x $2 runs: $(python3 -c 'import json,sys; print("%.2f s" % json.load(open(sys.argv[1]))["total_s"])' "$f")"
         done
         stop_server
@@ -196,7 +200,7 @@ if has scale "$scenarios"; then
       n=$scale_runs
       # Seeding a million runs takes minutes: keep the result, keyed by
       # everything that shapes the rows, and work on a copy.
-      key=$(cat internal/store/sqlite/migrations/*.sql internal/store/sqlite/runs.go bench/cmd/orrery-seed/main.go internal/core/*.go \
+      key=$(cat internal/store/sqlite/migrations/*.sql bench/cmd/orrery-seed/main.go internal/core/*.go internal/orchestration/*.go \
         | sha256sum | cut -c1-16)
       seeded=$cache/orrery-$n-$key.db
       if [[ ! -f $seeded ]]; then
@@ -209,12 +213,20 @@ if has scale "$scenarios"; then
       cp --reflink=auto "$seeded" "$tmp/scale-$t.db"
     else
       n=$prefect_scale_runs
-      rm -f "$tmp/scale-$t.db"*
-      # Let the server create its schema, then seed its database while it is stopped.
-      start_server "$t" "$tmp/scale-$t.db"
-      stop_server
-      log "scale: seeding $n Prefect flow runs"
-      timeout 1800 "$venv/bin/python" bench/flows/seed_prefect.py "$tmp/scale-$t.db" "$n"
+      key=$(cat bench/flows/seed_prefect.py tests/compat/requirements.lock | sha256sum | cut -c1-16)
+      seeded=$cache/prefect-$n-$key.db
+      if [[ ! -f $seeded ]]; then
+        mkdir -p "$cache"
+        rm -f "$cache"/prefect-"$n"-*.db*
+        # Let the server create its schema, then seed its database while it is stopped.
+        rm -f "$tmp/seed-$t.db"*
+        start_server "$t" "$tmp/seed-$t.db"
+        stop_server
+        log "scale: seeding $n Prefect flow runs into $seeded"
+        timeout 1800 "$venv/bin/python" bench/flows/seed_prefect.py "$tmp/seed-$t.db" "$n"
+        mv "$tmp/seed-$t.db" "$seeded"
+      fi
+      cp --reflink=auto "$seeded" "$tmp/scale-$t.db"
     fi
     start_server "$t" "$tmp/scale-$t.db"
     # One untimed pass warms the page cache, as on a server that has been up.
@@ -241,7 +253,7 @@ if has dynamo "$scenarios"; then
     bash scripts/moto-local.sh install >/dev/null
     moto_dir=$tmp/moto
     endpoint=$(bash scripts/moto-local.sh start "$moto_dir")
-    if ! env "$endpoint" timeout 900 go test -run '^$' -bench BenchmarkTaskRunTransition -benchtime 300x -count "$reps" \
+    if ! env "$endpoint" timeout 900 go test -run '^$' -bench BenchmarkTaskRunTransition -benchtime 100x -count "$reps" \
       ./internal/store/dynamo/ >"$out/dynamo.txt" 2>&1; then
       cat "$out/dynamo.txt" >&2
       mv "$out/dynamo.txt" "$out/dynamo-failed.txt"

@@ -30,6 +30,7 @@ func main() {
 	rep := flag.Int("rep", 0, "repetition number (recorded in the JSON)")
 	seeded := flag.Int("seeded", 0, "flow runs seeded in the database (recorded in the JSON)")
 	rssOf := flag.Int("rss-of", 0, "print the RSS (kB) of this process and its descendants, and exit")
+	cpuOf := flag.Int("cpu-of", 0, "print the CPU seconds (user+system) used so far by this process and its descendants, and exit")
 	report := flag.String("report", "", "summarise the results in this directory as Markdown, and exit")
 	waitHealthy := flag.String("wait-healthy", "", "poll this URL every 2 ms until it answers 200, print the ms since -since-ns, and exit")
 	sinceNS := flag.Int64("since-ns", 0, "start of the -wait-healthy measurement (unix ns; default now)")
@@ -46,6 +47,10 @@ func main() {
 	}
 	if *rssOf != 0 {
 		fmt.Println(treeRSS(*rssOf))
+		return
+	}
+	if *cpuOf != 0 {
+		fmt.Printf("%.3f\n", treeCPU(*cpuOf))
 		return
 	}
 	if *report != "" {
@@ -174,8 +179,37 @@ func startPeakRSS(pid int) func() int {
 // treeRSS is the summed VmRSS (kB) of pid and all its descendants: Prefect's
 // `orion start` runs uvicorn as a child process, which holds the port.
 func treeRSS(pid int) int {
+	total := 0
+	for _, p := range tree(pid) {
+		total += rss(p)
+	}
+	return total
+}
+
+// treeCPU is the user+system CPU seconds of pid and its live descendants.
+func treeCPU(pid int) float64 {
+	total := 0.0
+	for _, p := range tree(pid) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		total += (ut + st) / 100 // USER_HZ
+	}
+	return total
+}
+
+// tree lists pid and all its descendants.
+func tree(pid int) []int {
 	if pid == 0 {
-		return 0
+		return nil
 	}
 	children := map[int][]int{}
 	ents, _ := os.ReadDir("/proc")
@@ -200,7 +234,7 @@ func treeRSS(pid int) int {
 		pp, _ := strconv.Atoi(f[1])
 		children[pp] = append(children[pp], p)
 	}
-	total := 0
+	var out []int
 	seen := map[int]bool{}
 	var walk func(int)
 	walk = func(p int) {
@@ -208,13 +242,13 @@ func treeRSS(pid int) int {
 			return
 		}
 		seen[p] = true
-		total += rss(p)
+		out = append(out, p)
 		for _, c := range children[p] {
 			walk(c)
 		}
 	}
 	walk(pid)
-	return total
+	return out
 }
 
 // rss reads VmRSS (kB) of pid from /proc; 0 when unknown.

@@ -87,9 +87,9 @@ func writeReport(w io.Writer, dir string) error {
 	servers := []string{"orrery", "prefect"}
 	fmt.Fprintf(w, "Run %s on %s: %s cores (%s), %s MB memory, %s. Load average %s at the start, %s at the end.\n\n",
 		meta["DATE"], meta["HOST"], meta["NPROC"], meta["CPU"], meta["MEM_MB"], meta["KERNEL"], meta["LOAD_START"], meta["LOAD_END"])
-	fmt.Fprintf(w, "Versions: Orrery %s (%s), Prefect %s (%s), SQLite %s (Orrery, modernc.org/sqlite) / %s (Prefect, Python).\n\n",
+	fmt.Fprintf(w, "Versions: Orrery %s (%s), Prefect %s (%s), SQLite: modernc.org/sqlite %s (Orrery) / %s (Prefect, Python's sqlite3).\n\n",
 		meta["ORRERY_VERSION"], meta["GO"], meta["PREFECT_VERSION"], meta["PYTHON"], meta["SQLITE_GO"], meta["SQLITE_PY"])
-	fmt.Fprintf(w, "Command: `%s` — %s repetitions; API levels %s s each.\n\n", meta["COMMAND"], meta["REPS"], meta["DURATION"])
+	fmt.Fprintf(w, "Command: `%s` — %s repetitions; API levels %s each.\n\n", meta["COMMAND"], meta["REPS"], meta["DURATION"])
 
 	// 1. Stock-client flows.
 	flows := map[string]map[string][]flowRec{} // server -> "TxR" -> reps
@@ -108,13 +108,32 @@ func writeReport(w io.Writer, dir string) error {
 		}
 		flows[parts[1]][parts[2]] = append(flows[parts[1]][parts[2]], r)
 	}
+	cpu := map[string]map[string][]float64{} // server -> cfg -> server CPU s per rep
+	files, _ = filepath.Glob(filepath.Join(dir, "flowcpu-*.jsonl"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n") {
+			var r struct {
+				Server, Cfg string
+				CPU         float64 `json:"cpu_s"`
+			}
+			if json.Unmarshal([]byte(line), &r) == nil && r.Server != "" {
+				if cpu[r.Server] == nil {
+					cpu[r.Server] = map[string][]float64{}
+				}
+				cpu[r.Server][r.Cfg] = append(cpu[r.Server][r.Cfg], r.CPU)
+			}
+		}
+	}
 	if len(flows) > 0 {
 		fmt.Fprintln(w, "### 1. Stock-client flows (Prefect 2.7.12 client, tasks called in sequence)")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Wall time is measured around the flow call (imports and client start-up excluded). Per-task overhead is (flow-run wall − the same server's median wall of a flow run with 0 tasks) / tasks.")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| flow | Orrery wall s | Prefect wall s | Orrery / Prefect | Orrery ms/task | Prefect ms/task | per-task ratio |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+		fmt.Fprintln(w, "Server CPU is what the server process tree used while the script ran (the client's own start-up included), per task.")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| flow | Orrery wall s | Prefect wall s | Orrery / Prefect | Orrery ms/task | Prefect ms/task | per-task ratio | server CPU ms/task O / P |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 		base := map[string]float64{}
 		for _, sv := range servers {
 			var v []float64
@@ -136,8 +155,16 @@ func writeReport(w io.Writer, dir string) error {
 				wall[sv], per[sv] = summarize(wv), summarize(pv)
 			}
 			label := map[string]string{"200x1": "1 run × 200 tasks", "20x10": "10 runs × 20 tasks", "0x10": "10 runs × 0 tasks (baseline)"}[cfg]
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", label, wall["orrery"].fmt(2), wall["prefect"].fmt(2), ratio(wall["orrery"], wall["prefect"], 3),
-				per["orrery"].fmt(1), per["prefect"].fmt(1), ratio(per["orrery"], per["prefect"], 3))
+			cpuPer := func(sv string) string {
+				tasks := map[string]float64{"200x1": 200, "20x10": 200}[cfg]
+				c := summarize(cpu[sv][cfg])
+				if tasks == 0 || c == (stat{}) {
+					return "–"
+				}
+				return fmt.Sprintf("%.2f", 1000*c.med/tasks)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", label, wall["orrery"].fmt(2), wall["prefect"].fmt(2), ratio(wall["orrery"], wall["prefect"], 3),
+				per["orrery"].fmt(1), per["prefect"].fmt(1), ratio(per["orrery"], per["prefect"], 3), cpuPer("orrery"), cpuPer("prefect"))
 		}
 		fmt.Fprintln(w)
 	}
@@ -281,6 +308,8 @@ func writeReport(w io.Writer, dir string) error {
 			return strconv.Itoa(scale[sv][0].Seeded)
 		}
 		fmt.Fprintf(w, "### 4. Scale: reads on a seeded database (Orrery %s flow runs, Prefect %s), 1 client\n\n", seeded("orrery"), seeded("prefect"))
+		fmt.Fprintln(w, "Each query is its own row (bench/load.ScaleQueries); the ratio compares p99s, at the database sizes above.")
+		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| query | Orrery p50 ms | Orrery p99 ms | Prefect p50 ms | Prefect p99 ms | p99 ratio |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|")
 		var kinds []string
