@@ -44,6 +44,10 @@ compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)
 compat-dynamodb: build ## The compat suite with Orrery on DynamoDB (moto's emulator, a fresh table)
 	bash scripts/with-backends.sh bash -c 'ORRERY_COMPAT_DATABASE_URL="dynamodb://{unique}?region=us-east-1&endpoint=$$ORRERY_TEST_DYNAMODB_ENDPOINT" ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh'
 
+.PHONY: compat-postgres
+compat-postgres: build ## The compat suite with Orrery on a throwaway PostgreSQL (not part of make test)
+	bash scripts/with-backends.sh bash -c 'ORRERY_COMPAT_DATABASE_URL="$$ORRERY_TEST_POSTGRES_URL" ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh'
+
 .PHONY: compat-reference
 compat-reference: ## The same compat suite against the real Prefect 2.7.12 server
 	COMPAT_TARGET=prefect bash tests/compat/run.sh
