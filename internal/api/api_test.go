@@ -154,6 +154,7 @@ func TestErrorsAndValidation(t *testing.T) {
 		{"unknown state type", "POST", "/api/flow_runs/00000000-0000-0000-0000-000000000001/set_state", map[string]any{"state": map[string]any{"type": "BOGUS"}}, nil, 422, "exception_detail", ""},
 		{"unknown flow", "GET", "/api/flows/00000000-0000-0000-0000-000000000001", nil, nil, 404, "detail", "Flow not found"},
 		{"unknown flow run", "GET", "/api/flow_runs/00000000-0000-0000-0000-000000000001", nil, nil, 404, "detail", ""},
+		{"unknown task run state", "GET", "/api/task_run_states/00000000-0000-0000-0000-000000000001", nil, nil, 404, "detail", "Flow run state not found"},
 		{"set_state on unknown run", "POST", "/api/flow_runs/00000000-0000-0000-0000-000000000001/set_state", map[string]any{"state": map[string]any{"type": "RUNNING"}}, nil, 404, "detail", ""},
 		{"graph of unknown run", "GET", "/api/flow_runs/00000000-0000-0000-0000-000000000001/graph", nil, nil, 404, "exception_message", ""},
 		{"limit too large", "POST", "/api/flows/filter", map[string]any{"limit": 201}, nil, 422, "detail", "less than or equal to 200"},

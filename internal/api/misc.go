@@ -104,7 +104,14 @@ func (s *Server) registerStateRoutes() {
 		writeJSON(w, 200, emptyIfNil(sts))
 		return nil
 	})
-	s.handle("GET /task_run_states/{id}", "Task Run States", "Read a task run state", getByID(s.store.GetTaskRunState, same))
+	s.handle("GET /task_run_states/{id}", "Task Run States", "Read a task run state", getByID(func(ctx context.Context, id uuid.UUID) (*core.State, error) {
+		st, err := s.store.GetTaskRunState(ctx, id)
+		if core.IsNotFound(err) {
+			// 2.7's wording for a missing task run state, kept for clients.
+			return nil, core.Errorf(core.ENotFound, "Flow run state not found")
+		}
+		return st, err
+	}, same))
 	s.handle("GET /task_run_states/", "Task Run States", "State history of a task run", func(w http.ResponseWriter, r *http.Request) error {
 		id, err := queryID(r, "task_run_id")
 		if err != nil {

@@ -321,25 +321,7 @@ func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRu
 		if err != nil {
 			return err
 		}
-		if u.Name != nil {
-			r.Name = *u.Name
-		}
-		if u.FlowVersion != nil {
-			r.FlowVersion = *u.FlowVersion
-		}
-		if u.Parameters != nil {
-			r.Parameters = json.RawMessage(u.Parameters)
-		}
-		if u.EmpiricalPolicy != nil {
-			r.EmpiricalPolicy = *u.EmpiricalPolicy
-		}
-		if u.Tags != nil {
-			r.Tags = *u.Tags
-		}
-		if u.InfrastructurePID != nil {
-			r.InfrastructurePID = *u.InfrastructurePID
-		}
-		r.Updated = core.T(now)
+		u.Apply(r, now)
 		_, err = tx.ExecContext(ctx, `UPDATE flow_runs SET `+flowRunSet+`, version = version + 1 WHERE id = ?`, append(flowRunCols(r), id.String())...)
 		return err
 	}, func() { s.flowRuns.drop(id) })
@@ -588,7 +570,9 @@ func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTra
 		state = &row
 	}
 	var cacheArgs []any
-	if t.CacheKey != nil && t.Run.State != nil {
+	// The cache entry points at the state this transition appends; without
+	// a new state there is nothing to cache.
+	if t.CacheKey != nil && state != nil {
 		var exp any
 		if t.CacheExpiration != nil {
 			exp = t.CacheExpiration.UnixMicro()
@@ -651,7 +635,7 @@ func (s *Store) ListFlowRunStates(ctx context.Context, runID uuid.UUID) ([]*core
 }
 
 func (s *Store) GetTaskRunState(ctx context.Context, id uuid.UUID) (*core.State, error) {
-	return getDoc[core.State](ctx, s.r, "Flow run state", `SELECT doc FROM task_run_states WHERE id = ?`, id.String())
+	return getDoc[core.State](ctx, s.r, "Task run state", `SELECT doc FROM task_run_states WHERE id = ?`, id.String())
 }
 
 func (s *Store) ListTaskRunStates(ctx context.Context, runID uuid.UUID) ([]*core.State, error) {
