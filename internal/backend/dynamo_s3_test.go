@@ -74,4 +74,3 @@ func TestDynamoDBLargeItemsGoToS3(t *testing.T) {
 		t.Fatal("no payload object under s3://orrery-results/prod/: the item was not offloaded to S3")
 	}
 }
-
