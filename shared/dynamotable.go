@@ -29,17 +29,18 @@ const (
 // GSI names.
 const (
 	// DynamoGSIType partitions items by object type ("flow", "flow_run",
-	// "task_run_state", ...), sorted by id: listing a type, and objects
-	// (states) looked up by id whose table key is their run's.
+	// "log", ...), sorted by id (UUIDv7, so by creation; logs by
+	// timestamp): listing a type, newest first without reading it all.
 	DynamoGSIType = "gsi1-type"
-	// DynamoGSIParent groups children by parent: flow runs and deployments
-	// by flow, task runs by flow run, block schemas and documents by type.
+	// DynamoGSIParent groups children by parent, sorted by id: flow runs
+	// ("R#<id>") and deployments ("D#<id>") by flow, task runs by flow run,
+	// block schemas and documents by type.
 	DynamoGSIParent = "gsi2-parent"
 	// DynamoGSIRef groups objects by a secondary reference: flow runs by
-	// deployment, task-run subflows by parent task run, block schemas by
-	// checksum.
+	// deployment (sorted by id), block schemas by checksum.
 	DynamoGSIRef = "gsi3-ref"
-	// DynamoGSIState holds flow runs by state type, sorted by start time.
+	// DynamoGSIState holds flow runs by state type, sorted by next
+	// scheduled start (SCHEDULED) or expected start (other types).
 	DynamoGSIState = "gsi4-state"
 	// DynamoGSIQueue holds flow runs by work queue, sorted by state type and
 	// next scheduled start time (the agent's "scheduled runs due" query).

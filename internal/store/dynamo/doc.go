@@ -19,10 +19,11 @@
 //	flow run             FR#<id>             #                          type; parent: F#<flow>/R#<id>; ref: D#<deployment>/<id>;
 //	                                                                    state: ST#<type>/<order time>#<id>;
 //	                                                                    queue: Q#<work queue>/<type>#<next scheduled>#<id>
-//	flow run state       FR#<run>            S#<ts>#<version>#<id>      type: flow_run_state/<id>
+//	                                                                    ("hs": its state ids, in write order)
+//	flow run state       FS#<id>             #                          (none; "r" = FR#<run>)
 //	log                  FR#<run>            L#<ts>#<id>                type: log/<ts>#<id>
-//	task run             TR#<id>             #                          type; parent: FR#<flow run>/<id>
-//	task run state       TR#<run>            S#<ts>#<version>#<id>      type: task_run_state/<id>
+//	task run             TR#<id>             #                          type; parent: FR#<flow run>/<id> ("hs" as above)
+//	task run state       TS#<id>             #                          (none; "r" = TR#<run>)
 //	cache entry          C#<cache key>       <ts>#<state id>            (none; "e" expiry, "ttl")
 //	concurrency limit    CL#<id>             #                          type: concurrency_limit/<tag>
 //	slot set             SL#<tag>            #                          (none; "h" holders, "sv" version)
@@ -42,9 +43,13 @@
 // deployment = ref index, by state and time = state index, scheduled runs
 // of a work queue by time = queue index (sort key "SCHEDULED#<time>"), all
 // runs by id = type index;
-// task runs by flow run = parent index; state history and logs by run =
-// Query of the run's item collection (strongly consistent, sorted by
-// timestamp, ties in write order); a state by id = type index; cache by key
+// task runs by flow run = parent index; logs by run = Query of the run's
+// item collection (strongly consistent, sorted by timestamp); state
+// history = GetItem of the run (its "hs" list of state ids, a list of
+// 16-byte binary ids) + BatchGetItem of FS#/TS#<id> (strongly consistent),
+// sorted by timestamp, ties in write order; a state by id = GetItem of
+// FS#/TS#<id>, then of its run ("r"), and it exists only if the run lists
+// it (so a state whose run write never happened is never seen); cache by key
 // = Query of C#<key>, newest first; schemas by checksum = ref index; schemas
 // and documents by block type = parent index. Flow runs by tag have no
 // index: a tag is multi-valued, and a per-tag index item per run would
@@ -61,12 +66,31 @@
 // is that conditional put on (flow_id, idempotency_key) per run, so racing
 // schedulers never duplicate a run.
 //
-// A transition is ONE TransactWriteItems: Put of the run with condition
-// v = :expected (version + 1), Put of the state history item, Put of a
-// cache entry, and a conditional Put per claimed slot set. A failed run
-// condition is store.ErrVersionConflict (core.ENotFound if the run is
-// gone); UpdateFlowRun and UpdateTaskRunName go through the same
-// version-conditioned write, so a PATCH and a transition never both win.
+// A transition without side effects (every flow-run transition, and a
+// task-run one that claims no slot and writes no cache entry) is two plain
+// writes (history.go): first PutItem of the new state item FS#/TS#<state
+// id> — a fresh key nothing references yet — then UpdateItem of the run
+// (every attribute SET, dropped optional ones REMOVEd, the state id
+// appended to "hs" with list_append) on condition v = :expected (version
+// + 1). Readers reach a state only through a run item that lists it, so
+// they never see half a transition: before the run write the new state is
+// unreachable, after it the run and its history change together. A writer
+// that loses the version race deletes its state best-effort (only on a
+// definite ConditionalCheckFailed; any other error may hide a successful
+// update, so the state stays). A crash between the two writes leaves an
+// invisible orphan state item (unlisted, so never read; only a sweep of
+// FS#/TS# items no run lists would reclaim it — not written). The state
+// put is conditioned on attribute_not_exists only so a state id a caller
+// reuses is never deleted as if it were ours.
+//
+// A transition with side effects (a cache entry, slot claims) stays ONE
+// TransactWriteItems: the same Update of the run (condition v =
+// :expected), Put of the state item, Put of the cache entry, and a
+// conditional Put per claimed slot set. A failed run condition is
+// store.ErrVersionConflict (core.ENotFound if the run is gone);
+// UpdateFlowRun and UpdateTaskRunName go through the same
+// version-conditioned update (no state appended), so a PATCH and a
+// transition never both win. Deleting a run deletes the states it lists.
 // Throttling and transaction conflicts are retried with full-jitter
 // exponential backoff (10 ms to 1 s, 10 tries) on top of the SDK retryer.
 //
@@ -147,19 +171,37 @@
 //
 // Every call passes ReturnConsumedCapacity=TOTAL; Consumed() sums what
 // DynamoDB reports. EstimatedUnits() computes units from item sizes with the
-// documented rules: writes 1 WCU per started KB (x2 in transactions), plus
-// one per keys-only index entry created (two when a state/queue index key
-// moves), conservatively doubled in transactions; reads 1 RCU per started
-// 4 KB strongly consistent (0.5 eventually), per item for BatchGetItem, per
-// request for Query. A task-run transition is one strongly consistent
-// GetItem of the run (Pending->Running also reads the flow run, and the
-// limits when the task has tags) plus one TransactWriteItems of the run
-// (~0.8 KB compressed: 2 WCU) and its state item (<1 KB: 2 WCU, plus its
-// type-index entry: 2): about 1.5 RCU + 6 WCU. Fewer than 3 units would need
-// the state history outside the transaction (e.g. two plain puts with the
-// history item made visible by a pointer in the run): a deliberate
-// trade-off not taken, because the contract wants the run and its history
-// written atomically.
+// documented rules: writes 1 WCU per started KB (x2 in transactions; an
+// UpdateItem is sized by its new image, which it returns with ReturnValues
+// ALL_NEW at no capacity cost), plus one per keys-only index entry created
+// (two when a state/queue index key moves), conservatively doubled in
+// transactions; reads 1 RCU per started 4 KB strongly consistent (0.5
+// eventually), per item for BatchGetItem, per request for Query.
+//
+// Task-run transitions, BenchmarkTaskRunTransition (estimated units per
+// transition, 200 task runs Pending -> Running -> Completed through the
+// orchestrator, no tags, no cache key):
+//
+//	                        before (one transaction)   after (two plain writes)
+//	Pending -> Running      2 RCU + 6 WCU = 8          2 RCU + 2 WCU = 4
+//	Running -> Completed    1 RCU + 6 WCU = 7          1 RCU + 2 WCU = 3
+//	mean                    1.5 RCU + 6 WCU = 7.5      1.5 RCU + 2 WCU = 3.5
+//
+// After: the strongly consistent GetItem of the task run (<4 KB: 1 RCU),
+// PutItem of the state (<1 KB: 1 WCU, no index entry) and UpdateItem of
+// the run (the DEFLATE-compressed document plus ~17 bytes of history per
+// state stays under 1 KB: 1 WCU; its type and parent index keys never
+// move, so no index write). Pending -> Running also reads the parent flow
+// run (1 RCU), strongly consistent on purpose: the RUNNING rules abort the
+// task unless that read shows the flow RUNNING (and track its run_count
+// for retries), and the engine proposes a task's RUNNING right after its
+// flow's RUNNING was acknowledged — an eventually consistent read could
+// return the pre-RUNNING flow run and abort a healthy task. So Pending ->
+// Running is 4 units, not 3. A transition with a cache entry or slot
+// claims keeps the transaction: about 2 (run) + 2 (state) + 2 per cache
+// entry or slot set WCU, plus the slot set and holder reads. A flow-run
+// transition is the same two plain writes plus its state/queue index
+// entries moving (2 WCU each, as before).
 //
 // # moto (the emulator the tests use) and its gaps
 //
@@ -182,5 +224,8 @@
 // Known limits: superseded offloaded payloads are deleted only by the
 // process that knew their key (read or wrote it); a payload orphaned by a
 // crash or another process stays in the blob store until a retention sweep
-// of payloads/ removes keys no item points to (not written yet).
+// of payloads/ removes keys no item points to (not written yet). A state
+// item written by a transition whose process crashed before its run write
+// stays as an unlisted orphan (never read, ~0.5 KB) until a sweep of
+// FS#/TS# items that no run's "hs" lists (not written yet).
 package dynamo

@@ -223,10 +223,12 @@ func BenchmarkTaskRunTransition(b *testing.B) {
 	}
 	rcu0, wcu0 := s.Consumed()
 	ercu0, ewcu0 := s.EstimatedUnits()
+	var perType [2][2]float64 // [Running, Completed][rcu, wcu], estimated
 	b.ResetTimer()
 	start := time.Now()
 	for _, id := range tasks {
-		for _, typ := range []core.StateType{core.Running, core.Completed} {
+		for i, typ := range []core.StateType{core.Running, core.Completed} {
+			r0, w0 := s.EstimatedUnits()
 			res, _, err := o.SetTaskRunState(ctx, id, core.StateCreate{Type: typ}, false, nil)
 			if err != nil {
 				b.Fatal(err)
@@ -234,6 +236,9 @@ func BenchmarkTaskRunTransition(b *testing.B) {
 			if res.Status != orchestration.Accept {
 				b.Fatalf("%s: %s", typ, res.Status)
 			}
+			r1, w1 := s.EstimatedUnits()
+			perType[i][0] += r1 - r0
+			perType[i][1] += w1 - w0
 		}
 	}
 	elapsed := time.Since(start)
@@ -245,5 +250,9 @@ func BenchmarkTaskRunTransition(b *testing.B) {
 	b.ReportMetric((wcu-wcu0)/n, "wcu/transition")
 	b.ReportMetric((ercu-ercu0)/n, "est-rcu/transition")
 	b.ReportMetric((ewcu-ewcu0)/n, "est-wcu/transition")
+	b.ReportMetric(perType[0][0]/float64(b.N), "est-rcu/to-running")
+	b.ReportMetric(perType[0][1]/float64(b.N), "est-wcu/to-running")
+	b.ReportMetric(perType[1][0]/float64(b.N), "est-rcu/to-completed")
+	b.ReportMetric(perType[1][1]/float64(b.N), "est-wcu/to-completed")
 	b.ReportMetric(n/elapsed.Seconds(), "transitions/s")
 }

@@ -300,7 +300,15 @@ func (s *Store) transact(ctx context.Context, ws []types.TransactWriteItem) erro
 		case w.Put != nil:
 			s.estWrite(itemSize(w.Put.Item), true)
 			s.estGSI(w.Put.Item, strings.Contains(aws.ToString(w.Put.ConditionExpression), "attribute_not_exists"), true)
-		case w.Update != nil, w.Delete != nil:
+		case w.Update != nil:
+			// The new image: the values set plus the names (history appends
+			// one ~17-byte entry to what is already there).
+			n := itemSize(w.Update.ExpressionAttributeValues)
+			for _, name := range w.Update.ExpressionAttributeNames {
+				n += len(name)
+			}
+			s.estWrite(n, true)
+		case w.Delete != nil:
 			s.estWrite(1, true)
 		case w.ConditionCheck != nil:
 			s.estRead(1, true)

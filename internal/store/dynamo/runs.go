@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -157,12 +156,6 @@ func (s *Store) flowRunItem(ctx context.Context, r *core.FlowRun) (item, string,
 	return it, blob, nil
 }
 
-// stateItem is a state history item in its run's item collection, sorted
-// by timestamp, then by the run version that wrote it (insertion order).
-func (s *Store) stateItem(ctx context.Context, runPK, typ string, version int64, st *core.State) (item, string, error) {
-	return s.newItem(ctx, runPK, fmt.Sprintf("S#%s#%012d#%s", ts(st.Timestamp), version, st.ID), typ, st.ID.String(), st.ID, st)
-}
-
 func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		out, created, retry, err := s.insertFlowRun(ctx, r)
@@ -193,13 +186,16 @@ func (s *Store) insertFlowRun(ctx context.Context, r *core.FlowRun) (out *core.F
 	}
 	ws = append(ws, s.txPut(it, "attribute_not_exists(pk)", nil))
 	blobs := []string{blob}
+	stateAt := -1
 	if r.State != nil {
-		st, sb, err := s.stateItem(ctx, pFlowRun+r.ID.String(), tFlowRunState, 1, r.State)
+		st, sb, err := s.stateItem(ctx, pFlowRunState, pFlowRun+r.ID.String(), r.State)
 		if err != nil {
 			s.dropBlob(ctx, blob)
 			return nil, false, false, err
 		}
 		blobs = append(blobs, sb)
+		it[attrHistory] = &types.AttributeValueMemberL{Value: []types.AttributeValue{histEntry(r.State.ID)}}
+		stateAt = len(ws)
 		ws = append(ws, s.txPut(st, "attribute_not_exists(pk)", nil))
 	}
 	err = s.transact(ctx, ws)
@@ -221,6 +217,9 @@ func (s *Store) insertFlowRun(ctx context.Context, r *core.FlowRun) (out *core.F
 	}
 	if failedAt(err, runAt) {
 		return nil, false, false, core.Errorf(core.EConflict, "A flow run with id %s already exists.", r.ID)
+	}
+	if stateAt >= 0 && failedAt(err, stateAt) {
+		return nil, false, false, core.Errorf(core.EConflict, "A flow run state with id %s already exists.", r.State.ID)
 	}
 	return nil, false, false, err
 }
@@ -305,36 +304,25 @@ func (s *Store) deleteFlowRunCascade(ctx context.Context, r *core.FlowRun) error
 			return err
 		}
 	}
-	its, err := s.queryPK(ctx, pFlowRun+r.ID.String(), "", true, nil)
-	if err != nil {
-		return err
-	}
+	var extra []item
 	if r.IdempotencyKey != nil {
-		its = append(its, keyOf(uniq("fr", r.FlowID.String(), *r.IdempotencyKey), "U"))
+		extra = append(extra, keyOf(uniq("fr", r.FlowID.String(), *r.IdempotencyKey), "U"))
 	}
-	s.blobKeys.Delete(pFlowRun + r.ID.String())
-	return s.deleteItems(ctx, its)
+	return s.deleteRunItems(ctx, pFlowRun+r.ID.String(), pFlowRunState, extra...)
 }
 
 func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTransition) error {
 	r := *t.Run
 	r.Version = t.ExpectedVersion + 1
-	pk := pFlowRun + r.ID.String()
 	it, blob, err := s.flowRunItem(ctx, &r)
 	if err != nil {
 		return err
 	}
-	ws := []types.TransactWriteItem{s.txPut(it, "v = :v", item{":v": nv(t.ExpectedVersion)})}
-	var sblob string
-	if t.AppendState && r.State != nil {
-		var st item
-		if st, sblob, err = s.stateItem(ctx, pk, tFlowRunState, r.Version, r.State); err != nil {
-			s.dropBlob(ctx, blob)
-			return err
-		}
-		ws = append(ws, s.txPut(st, "attribute_not_exists(pk)", nil))
+	var st *core.State
+	if t.AppendState {
+		st = r.State
 	}
-	if err := s.commit(ctx, ws, pk, "Flow run", blob, sblob); err != nil {
+	if err := s.commitPlain(ctx, it, blob, t.ExpectedVersion, pFlowRunState, st, "Flow run"); err != nil {
 		return err
 	}
 	t.Run.Version = r.Version
@@ -401,10 +389,11 @@ func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskR
 		var sblob string
 		if r.State != nil {
 			var st item
-			if st, sblob, err = s.stateItem(ctx, pTaskRun+r.ID.String(), tTaskRunState, 1, r.State); err != nil {
+			if st, sblob, err = s.stateItem(ctx, pTaskRunState, pTaskRun+r.ID.String(), r.State); err != nil {
 				s.dropBlob(ctx, blob)
 				return nil, false, err
 			}
+			it[attrHistory] = &types.AttributeValueMemberL{Value: []types.AttributeValue{histEntry(r.State.ID)}}
 			ws = append(ws, s.txPut(st, "attribute_not_exists(pk)", nil))
 		}
 		err = s.transact(ctx, ws)
@@ -423,6 +412,9 @@ func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskR
 		}
 		if failedAt(err, 1) {
 			return nil, false, core.Errorf(core.EConflict, "A task run with id %s already exists.", r.ID)
+		}
+		if failedAt(err, 2) {
+			return nil, false, core.Errorf(core.EConflict, "A task run state with id %s already exists.", r.State.ID)
 		}
 		return nil, false, err
 	}
@@ -477,22 +469,20 @@ func (s *Store) DeleteTaskRun(ctx context.Context, id uuid.UUID) error {
 	return s.deleteTaskRunCollection(ctx, pTaskRun+id.String())
 }
 
-// deleteTaskRunCollection deletes a task run's item collection (the run and
-// its states) and its unique item.
+// deleteTaskRunCollection deletes a task run (its item collection), its
+// states and its unique item.
 func (s *Store) deleteTaskRunCollection(ctx context.Context, pk string) error {
-	its, err := s.queryPK(ctx, pk, "", true, nil)
+	var extra []item
+	it, err := s.getItem(ctx, pk, skSelf, true)
 	if err != nil {
 		return err
 	}
-	for _, it := range its {
-		if getS(it, shared.DynamoSK) == skSelf {
-			if r, err := decode[core.TaskRun](ctx, s, it); err == nil {
-				its = append(its, keyOf(taskKey(r), "U"))
-			}
+	if it != nil {
+		if r, err := decode[core.TaskRun](ctx, s, it); err == nil {
+			extra = append(extra, keyOf(taskKey(r), "U"))
 		}
 	}
-	s.blobKeys.Delete(pk)
-	return s.deleteItems(ctx, its)
+	return s.deleteRunItems(ctx, pk, pTaskRunState, extra...)
 }
 
 func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) error {
@@ -503,16 +493,36 @@ func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTra
 	if err != nil {
 		return err
 	}
-	ws := []types.TransactWriteItem{s.txPut(it, "v = :v", item{":v": nv(t.ExpectedVersion)})}
+	appendState := t.AppendState && r.State != nil
+	if t.CacheKey == nil && len(t.AcquireSlots) == 0 {
+		// No side effects: two plain writes (history.go).
+		var st *core.State
+		if appendState {
+			st = r.State
+		}
+		if err := s.commitPlain(ctx, it, blob, t.ExpectedVersion, pTaskRunState, st, "Task run"); err != nil {
+			return err
+		}
+		t.Run.Version = r.Version
+		return nil
+	}
+	// Side effects (a cache entry, slot claims): one transaction with the
+	// run's update, its new state and the side effects.
+	var appended *uuid.UUID
+	if appendState {
+		id := r.State.ID
+		appended = &id
+	}
+	ws := []types.TransactWriteItem{txUpdateRun(s.table, it, t.ExpectedVersion, appended)}
 	var extra []string
-	if t.AppendState && r.State != nil {
-		st, sblob, err := s.stateItem(ctx, pk, tTaskRunState, r.Version, r.State)
+	if appendState {
+		st, sblob, err := s.stateItem(ctx, pTaskRunState, pk, r.State)
 		if err != nil {
 			s.dropBlob(ctx, blob)
 			return err
 		}
 		extra = append(extra, sblob)
-		ws = append(ws, s.txPut(st, "attribute_not_exists(pk)", nil))
+		ws = append(ws, s.txPut(st, "", nil))
 	}
 	// ReleaseSlots needs no write: a slot counts only while its holder is
 	// RUNNING or CANCELLING, and this transition moves it out of those.
@@ -709,45 +719,20 @@ func (s *Store) activeSlots(ctx context.Context, tag string) ([]uuid.UUID, error
 
 // ---- states and cache
 
-func (s *Store) listStates(ctx context.Context, pk string) ([]*core.State, error) {
-	its, err := s.queryPK(ctx, pk, "S#", true, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAll[core.State](ctx, s, its)
-}
-
-func (s *Store) getState(ctx context.Context, typ string, id uuid.UUID) (*core.State, error) {
-	keys, err := s.queryIndex(ctx, shared.DynamoGSIType, shared.DynamoG1PK, shared.DynamoG1SK, typ, id.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	its, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range its {
-		if getS(it, shared.DynamoG1SK) == id.String() {
-			return decode[core.State](ctx, s, it)
-		}
-	}
-	return nil, notFound("Flow run state")
-}
-
 func (s *Store) GetFlowRunState(ctx context.Context, id uuid.UUID) (*core.State, error) {
-	return s.getState(ctx, tFlowRunState, id)
+	return s.getState(ctx, pFlowRunState, id, "Flow run state")
 }
 
 func (s *Store) ListFlowRunStates(ctx context.Context, runID uuid.UUID) ([]*core.State, error) {
-	return s.listStates(ctx, pFlowRun+runID.String())
+	return s.listStates(ctx, pFlowRun+runID.String(), pFlowRunState)
 }
 
 func (s *Store) GetTaskRunState(ctx context.Context, id uuid.UUID) (*core.State, error) {
-	return s.getState(ctx, tTaskRunState, id)
+	return s.getState(ctx, pTaskRunState, id, "Task run state")
 }
 
 func (s *Store) ListTaskRunStates(ctx context.Context, runID uuid.UUID) ([]*core.State, error) {
-	return s.listStates(ctx, pTaskRun+runID.String())
+	return s.listStates(ctx, pTaskRun+runID.String(), pTaskRunState)
 }
 
 func (s *Store) LookupCache(ctx context.Context, key string, now time.Time) (*core.State, error) {
