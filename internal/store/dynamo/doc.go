@@ -148,8 +148,14 @@
 // order exactly as in the unordered path). The cap counts only the items
 // actually fetched, so `prefect flow-run ls` (ID_DESC, limit 15) reads ~15
 // items whatever the table holds, while a filter matched in Go that finds
-// too few matches still fails at the cap. Any other sort reads every
-// candidate and sorts and pages in Go. Every list or count may fetch at
+// too few matches still fails at the cap. Flow runs ID_DESC over an index
+// ordered otherwise (state partitions, queue partitions) presort instead:
+// the partitions' keys are read whole (keys only, no item; bounded like a
+// count, below) and sorted by table key — FR#<UUIDv7> — descending, then
+// the items are fetched in that order as above, so `flow-run ls` with a
+// state-type or work-queue filter fetches ~limit items too (its key reads
+// grow with the partition: ~0.5 RCU per 40 keys). Any other sort reads
+// every candidate and sorts and pages in Go. Every list or count may fetch at
 // most Options.MaxScanItems items (default 10000, across all its
 // sub-queries); past it the call fails with core.EBadRequest ("narrow the
 // filter"), never an unbounded scan.

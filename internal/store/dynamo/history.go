@@ -266,6 +266,9 @@ func (s *Store) getState(ctx context.Context, prefix string, id uuid.UUID, what 
 	if it == nil {
 		return nil, notFound(what)
 	}
+	if getS(it, attrRun) == "" {
+		return nil, notFound(what)
+	}
 	run, err := s.getItem(ctx, getS(it, attrRun), skSelf, true)
 	if err != nil {
 		return nil, err

@@ -471,6 +471,14 @@ func (s *Store) ListFlowRuns(ctx context.Context, q *store.FlowRunQuery) ([]*cor
 		return nil, err
 	}
 	var runs []*core.FlowRun
+	if order, _ := flowRunSortOrder(q.Sort); order == orderID {
+		// Newest first over an index ordered otherwise: presort its keys.
+		if sorted, ok, err := s.byIDDesc(ctx, src); err != nil {
+			return nil, err
+		} else if ok {
+			src = sorted
+		}
+	}
 	if forward, ok := src.serves(flowRunSortOrder(q.Sort)); ok {
 		runs, err = streamMatches(ctx, s, src, forward, need(q.Page), b, func(it item) (*core.FlowRun, bool, error) {
 			r, err := s.decodeFlowRun(ctx, it)

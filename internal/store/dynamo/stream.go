@@ -58,6 +58,9 @@ type source struct {
 	pkAttr, skAttr string
 	parts          []part
 	order          string // the order the parts' stripped sort keys give, ascending
+	// presorted, when set, is the whole key list already in list order
+	// (read from the parts and sorted in Go): streamed instead of the parts.
+	presorted []item
 }
 
 // timeRange narrows a part to the sort-key range a time filter on the
@@ -107,7 +110,9 @@ func (s *Store) newStream(src *source, p part, forward bool, pageLimit int) *key
 		in.KeyConditionExpression = aws.String("#p = :pk")
 		delete(in.ExpressionAttributeNames, "#s")
 	}
-	return &keyStream{in: in, strip: p.prefix}
+	// An empty range (after > before) matches nothing; DynamoDB rejects
+	// BETWEEN with its bounds reversed.
+	return &keyStream{in: in, strip: p.prefix, done: p.lo != "" && p.hi != "" && p.lo > p.hi}
 }
 
 // peek returns the next key of the stream without consuming it.
@@ -142,6 +147,10 @@ type merged struct {
 
 func (s *Store) openMerged(src *source, forward bool, pageLimit int) *merged {
 	m := &merged{s: s, src: src, forward: forward}
+	if src.presorted != nil {
+		m.streams = []*keyStream{{buf: src.presorted, done: true}}
+		return m
+	}
 	seen := map[part]bool{}
 	for _, p := range src.parts {
 		if !seen[p] {
@@ -332,6 +341,54 @@ func (s *Store) readAll(ctx context.Context, src *source, b *budget) ([]item, er
 		return keys, nil
 	}
 	return s.batchGet(ctx, keys)
+}
+
+// byIDDesc turns an index source whose order is not the id into one
+// streamed newest first: its keys (keys only, no item) are read whole —
+// bounded like a count, by maxCountFactor x MaxScanItems entries, not by
+// the item cap — and sorted by table key (prefix + UUIDv7 id) descending;
+// the items are then fetched in that order, chunk by chunk, as for an
+// ordered source. ok is false for sources that cannot be presorted.
+func (s *Store) byIDDesc(ctx context.Context, src *source) (*source, bool, error) {
+	if src.byIDs || src.index == "" || src.order == orderID || len(src.parts) == 0 {
+		return nil, false, nil
+	}
+	limit := maxCountFactor * s.opt.MaxScanItems
+	seenPart := map[part]bool{}
+	seenKey := map[string]bool{}
+	var keys []item
+	for _, p := range src.parts {
+		if seenPart[p] {
+			continue
+		}
+		seenPart[p] = true
+		k := s.newStream(src, p, true, 0)
+		k.in.Limit = nil
+		for {
+			it, err := s.peek(ctx, k)
+			if err != nil {
+				return nil, false, err
+			}
+			if it == nil {
+				break
+			}
+			for _, key := range k.buf {
+				if pk := getS(key, shared.DynamoPK); !seenKey[pk] {
+					seenKey[pk] = true
+					keys = append(keys, key)
+				}
+			}
+			k.buf = nil
+			if len(keys) > limit {
+				return nil, false, core.Errorf(core.EBadRequest, "This query would walk more than %d index entries in DynamoDB; narrow the filter.", limit)
+			}
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return getS(keys[i], shared.DynamoPK) > getS(keys[j], shared.DynamoPK) })
+	if keys == nil {
+		keys = []item{}
+	}
+	return &source{index: src.index, pkAttr: src.pkAttr, skAttr: shared.DynamoPK, order: orderID, parts: src.parts, presorted: keys}, true, nil
 }
 
 // ---- counts from index keys

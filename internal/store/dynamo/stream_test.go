@@ -144,6 +144,10 @@ func TestStreamedListsWithinScanCap(t *testing.T) {
 		{"scheduled by next start, before", store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
 			State: stateTypes(core.Scheduled), NextScheduledStartTime: &store.TimeFilter{Before: core.TP(time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC))}}},
 			Sort: "NEXT_SCHEDULED_START_TIME_ASC", Page: store.Page{Limit: 10}}},
+		{"state types, id order (presorted keys)", store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
+			State: stateTypes(core.Completed, core.Failed, core.Running)}}, Sort: "ID_DESC", Page: store.Page{Limit: 10, Offset: 5}}},
+		{"queue, id order (presorted keys)", store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
+			WorkQueueName: &store.OptStringFilter{Any: &dep}}}, Page: store.Page{Limit: 4}}},
 		{"queue, scheduled by next start", store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
 			WorkQueueName: &store.OptStringFilter{Any: &dep}, State: stateTypes(core.Scheduled)}},
 			Sort: "NEXT_SCHEDULED_START_TIME_ASC", Page: store.Page{Limit: 3}}},
@@ -166,6 +170,15 @@ func TestStreamedListsWithinScanCap(t *testing.T) {
 		if len(got) == 0 {
 			t.Fatalf("%s: empty page proves nothing", c.name)
 		}
+	}
+
+	// A reversed time range is empty, not an error.
+	late := core.TP(time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC))
+	empty, err := fx.capped.ListFlowRuns(ctx, &store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
+		State: stateTypes(core.Completed), ExpectedStartTime: &store.TimeFilter{After: late, Before: core.TP(late.Add(-time.Hour))}}},
+		Sort: "EXPECTED_START_TIME_ASC", Page: store.Page{Limit: 10}})
+	if err != nil || len(empty) != 0 {
+		t.Fatalf("reversed range: %d runs, %v", len(empty), err)
 	}
 
 	// A filter no index serves and that matches nothing reads every
