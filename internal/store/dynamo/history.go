@@ -93,6 +93,9 @@ func runUpdate(it item, expected int64, appended *uuid.UUID) (key item, expr str
 	var set, remove string
 	for i, k := range attrs {
 		n, v := "#a"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
+		if k == attrVersion {
+			n = "#ver" // one placeholder per attribute across update and condition
+		}
 		names[n], values[v] = k, it[k]
 		if set != "" {
 			set += ", "
