@@ -111,7 +111,8 @@ start_server() {
 }
 
 client_env() { # the stock client pointed at the server in $url
-  env PREFECT_API_URL="$url" PREFECT_HOME="$tmp/client-home" PREFECT_LOGGING_LEVEL=WARNING "$@"
+  # Default client settings: INFO logs go to the API too, as for any user.
+  env PREFECT_API_URL="$url" PREFECT_HOME="$tmp/client-home" "$@"
 }
 
 {

@@ -75,7 +75,17 @@ func ratio(a, b stat, prec int) string {
 	return fmt.Sprintf("%."+strconv.Itoa(prec)+"f×", a.med/b.med)
 }
 
+// targets are the goals of the benchmark issue, checked on the medians.
+type targets struct {
+	minTransitionRatio float64 // over the transitions levels measured on both
+	flowRatio          float64 // 200-task flow wall, Orrery / Prefect
+	idleRSSMB, startMS float64 // Orrery
+	filterP99MS        float64 // worst flow_runs/filter p99 on the seeded Orrery database
+	seeded             int
+}
+
 func writeReport(w io.Writer, dir string) error {
+	tg := targets{minTransitionRatio: -1, flowRatio: -1, idleRSSMB: -1, startMS: -1, filterP99MS: -1}
 	meta := map[string]string{}
 	if b, err := os.ReadFile(filepath.Join(dir, "meta.env")); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -154,6 +164,9 @@ func writeReport(w io.Writer, dir string) error {
 				}
 				wall[sv], per[sv] = summarize(wv), summarize(pv)
 			}
+			if cfg == "200x1" && wall["orrery"].med > 0 && wall["prefect"].med > 0 {
+				tg.flowRatio = wall["orrery"].med / wall["prefect"].med
+			}
 			label := map[string]string{"200x1": "1 run × 200 tasks", "20x10": "10 runs × 20 tasks", "0x10": "10 runs × 0 tasks (baseline)"}[cfg]
 			cpuPer := func(sv string) string {
 				tasks := map[string]float64{"200x1": 200, "20x10": 200}[cfg]
@@ -230,6 +243,9 @@ func writeReport(w io.Writer, dir string) error {
 			ot, pt := get("orrery", tps), get("prefect", tps)
 			or, pr := get("orrery", rps), get("prefect", rps)
 			rt := ratio(ot, pt, 1)
+			if sc == "transitions" && ot.med > 0 && pt.med > 0 && (tg.minTransitionRatio < 0 || ot.med/pt.med < tg.minTransitionRatio) {
+				tg.minTransitionRatio = ot.med / pt.med
+			}
 			if sc != "transitions" {
 				rt = ratio(or, pr, 1) + " (req/s)"
 			}
@@ -270,6 +286,9 @@ func writeReport(w io.Writer, dir string) error {
 		}
 		st := func(r footRec) float64 { return r.StartMS }
 		idle := func(r footRec) float64 { return r.IdleRSSKB / 1024 }
+		if len(foot["orrery"]) > 0 {
+			tg.startMS, tg.idleRSSMB = get("orrery", st).med, get("orrery", idle).med
+		}
 		fmt.Fprintf(w, "| start-to-healthy ms | %s | %s | %s |\n", get("orrery", st).fmt(0), get("prefect", st).fmt(0), ratio(get("orrery", st), get("prefect", st), 3))
 		fmt.Fprintf(w, "| idle RSS MB (1 s after healthy) | %s | %s | %s |\n", get("orrery", idle).fmt(1), get("prefect", idle).fmt(1), ratio(get("orrery", idle), get("prefect", idle), 2))
 		for _, k := range levels {
@@ -332,11 +351,37 @@ func writeReport(w io.Writer, dir string) error {
 				}
 				return summarize(v)
 			}
+			if p := get("orrery", true).med; strings.HasPrefix(k, "filter_") && len(scale["orrery"]) > 0 && p > tg.filterP99MS {
+				tg.filterP99MS, tg.seeded = p, scale["orrery"][0].Seeded
+			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", k, get("orrery", false).fmt(2), get("orrery", true).fmt(2),
 				get("prefect", false).fmt(1), get("prefect", true).fmt(1), ratio(get("orrery", true), get("prefect", true), 4))
 		}
 		fmt.Fprintln(w)
 	}
+
+	// Targets.
+	fmt.Fprintln(w, "### Targets (on the medians above)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| target | measured | holds |")
+	fmt.Fprintln(w, "|---|---|---|")
+	check := func(name string, v float64, unit string, ok func(float64) bool) {
+		if v < 0 {
+			fmt.Fprintf(w, "| %s | not measured | – |\n", name)
+			return
+		}
+		verdict := "no"
+		if ok(v) {
+			verdict = "yes"
+		}
+		fmt.Fprintf(w, "| %s | %s%s | %s |\n", name, strconv.FormatFloat(v, 'f', 2, 64), unit, verdict)
+	}
+	check("Orrery transitions/s ≥ 20× Prefect's (lowest ratio over the client levels)", tg.minTransitionRatio, "×", func(v float64) bool { return v >= 20 })
+	check("200-task flow wall time ≤ 0.5× Prefect's", tg.flowRatio, "×", func(v float64) bool { return v <= 0.5 })
+	check("idle RSS < 40 MB", tg.idleRSSMB, " MB", func(v float64) bool { return v < 40 })
+	check("start-to-healthy < 150 ms", tg.startMS, " ms", func(v float64) bool { return v < 150 })
+	check(fmt.Sprintf("flow_runs/filter p99 < 50 ms at 1M runs (worst query; %d seeded)", tg.seeded), tg.filterP99MS, " ms", func(v float64) bool { return v < 50 && tg.seeded >= 1_000_000 })
+	fmt.Fprintln(w)
 
 	// 5. DynamoDB.
 	fmt.Fprintln(w, "### 5. DynamoDB store (BenchmarkTaskRunTransition against the local emulator)")
