@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"sort"
@@ -256,25 +255,7 @@ func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRu
 		if err != nil {
 			return err
 		}
-		if u.Name != nil {
-			r.Name = *u.Name
-		}
-		if u.FlowVersion != nil {
-			r.FlowVersion = *u.FlowVersion
-		}
-		if u.Parameters != nil {
-			r.Parameters = json.RawMessage(u.Parameters)
-		}
-		if u.EmpiricalPolicy != nil {
-			r.EmpiricalPolicy = *u.EmpiricalPolicy
-		}
-		if u.Tags != nil {
-			r.Tags = *u.Tags
-		}
-		if u.InfrastructurePID != nil {
-			r.InfrastructurePID = *u.InfrastructurePID
-		}
-		r.Updated = core.T(now)
+		u.Apply(r, now)
 		err = s.CommitFlowRunTransition(ctx, &store.FlowRunTransition{Run: r, ExpectedVersion: r.Version})
 		if !errors.Is(err, store.ErrVersionConflict) {
 			return err
