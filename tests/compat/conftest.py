@@ -3,6 +3,7 @@ server with COMPAT_TARGET=prefect) on a free loopback port with a fresh
 database, and gives tests helpers to run flows and the prefect CLI against it."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +25,13 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _signal_group(proc, sig):
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass  # the whole group has exited already
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +63,9 @@ def server(tmp_path_factory):
         )
         cmd = [binary, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     log = open(tmp / "server.log", "w+")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own: `prefect orion start` runs uvicorn as a child,
+    # which must stop with it.
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.time() + 60
     while True:
@@ -65,16 +75,16 @@ def server(tmp_path_factory):
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
             log.seek(0)
             pytest.exit(f"server did not become healthy:\n{log.read()}", returncode=2)
         time.sleep(0.1)
     yield url
-    proc.terminate()
+    _signal_group(proc, signal.SIGTERM)
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        _signal_group(proc, signal.SIGKILL)
     log.seek(0)
     out = log.read()
     if "panic" in out:
