@@ -12,14 +12,15 @@
 #   footprint  start-to-healthy time and idle RSS (whole process tree), fresh database
 #   flows      bench/flows/tasks.py with the stock client: 1 run x 200 tasks,
 #              10 runs x 20 tasks, 10 runs x 0 tasks (the per-flow-run baseline)
-#   api        bench/load at BENCH_CLIENTS: transitions/s, p50/p95/p99, peak RSS
+#   api        bench/load at BENCH_CLIENTS: transitions/s, p50/p95/p99, peak RSS; then
+#              log batches and flow_runs/filter + count (BENCH_AUX_DURATION per level)
 #   scale      flow_runs/filter and count on BENCH_SCALE_RUNS seeded runs (Orrery,
 #              bench/cmd/orrery-seed; cached between runs) and BENCH_PREFECT_SCALE_RUNS
 #              (Prefect, bench/flows/seed_prefect.py into its database)
 #   dynamo     BenchmarkTaskRunTransition of internal/store/dynamo against
 #              scripts/moto-local.sh, when both exist
 # Knobs: BENCH_TARGETS (orrery,prefect), BENCH_REPS (3), BENCH_DURATION (10s),
-#        BENCH_CLIENTS (1,8,64), BENCH_SCALE_RUNS (1000000), BENCH_PREFECT_SCALE_RUNS
+#        BENCH_CLIENTS (1,8,64), BENCH_AUX_DURATION (5s), BENCH_SCALE_RUNS (1000000), BENCH_PREFECT_SCALE_RUNS
 #        (100000), BENCH_SCALE_DURATION (10s), BENCH_OUT (results directory),
 #        BENCH_CACHE (seeded databases; ~/.cache/orrery-bench), PREFECT_VENV.
 # Every step has a time limit; servers listen on 127.0.0.1 only.
@@ -38,6 +39,7 @@ case "${BENCH_TARGET:-}" in both) targets=orrery,prefect ;; orrery|prefect) targ
 scale_runs=${BENCH_SCALE_RUNS:-1000000}
 prefect_scale_runs=${BENCH_PREFECT_SCALE_RUNS:-100000}
 scale_duration=${BENCH_SCALE_DURATION:-10s}
+aux_duration=${BENCH_AUX_DURATION:-5s}
 api_scenario=transitions
 strict=()
 venv=${PREFECT_VENV:-$root/tests/compat/.venv}
@@ -189,6 +191,14 @@ if has api "$scenarios"; then
       log "api $t rep $rep"
       timeout 1200 "$bench" -url "$url" -clients "$clients" -duration "$duration" -scenario "$api_scenario" \
         -pid "$pid" -label "$t" -rep "$rep" -json "$out/api-$t-$rep.json" "${strict[@]}"
+      if (( ! smoke )); then
+        # Log batches (50 lines each) and flow_runs/filter + count, on the
+        # same server after the transitions levels.
+        for sc in logs filter; do
+          timeout 1200 "$bench" -url "$url" -clients "$clients" -duration "$aux_duration" -scenario "$sc" \
+            -pid "$pid" -label "$t" -rep "$rep" -json "$out/api-$t-$rep-$sc.json"
+        done
+      fi
       stop_server
     done
   done

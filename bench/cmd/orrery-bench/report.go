@@ -202,11 +202,19 @@ func writeReport(w io.Writer, dir string) error {
 			}
 		}
 	}
-	sort.Strings(levels)
+	rank := map[string]int{"transitions": 0, "logs": 1, "filter": 2}
+	sort.Slice(levels, func(i, j int) bool {
+		si, _, _ := strings.Cut(levels[i], "/")
+		sj, _, _ := strings.Cut(levels[j], "/")
+		if rank[si] != rank[sj] {
+			return rank[si] < rank[sj]
+		}
+		return levels[i] < levels[j]
+	})
 	if len(levels) > 0 {
 		fmt.Fprintln(w, "### 2. API throughput and latency (bench/load: create flow run, Pending → Running, 3 task runs Pending → Running → Completed, flow Completed)")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Latency is over every request of the level (create, set_state, ...). transitions/s counts set_state calls; for logs and filter, req/s is the figure.")
+		fmt.Fprintln(w, "Latency is over every request of the level (create, set_state, ...). transitions/s counts set_state calls. logs: each request is a batch of 50 log lines (after one flow-run create per 10 batches); filter: flow_runs/filter (Completed, newest expected start first, 50) and flow_runs/count, alternately, on the database the transitions levels just filled — for these two, req/s is the figure.")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| scenario | clients | Orrery transitions/s | Prefect transitions/s | ratio | Orrery req/s | Prefect req/s | Orrery p50 / p95 / p99 ms | Prefect p50 / p95 / p99 ms | errors O/P |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
