@@ -205,6 +205,10 @@ if has api "$scenarios"; then
 fi
 
 # ---- scale
+# A seeded database holds Scheduled runs up to a day ahead of its seeding:
+# older than 12 hours, the servers' late-runs services would start marking
+# them Late during the measurement, so it is seeded again.
+drop_stale() { if [[ -f $1 ]] && [[ -n $(find "$1" -mmin +720) ]]; then rm -f "$1"; fi; }
 if has scale "$scenarios"; then
   for t in ${targets//,/ }; do
     if [[ $t == orrery ]]; then
@@ -214,6 +218,7 @@ if has scale "$scenarios"; then
       key=$(cat internal/store/sqlite/migrations/*.sql bench/cmd/orrery-seed/main.go internal/core/*.go internal/orchestration/*.go \
         | sha256sum | cut -c1-16)
       seeded=$cache/orrery-$n-$key.db
+      drop_stale "$seeded"
       if [[ ! -f $seeded ]]; then
         mkdir -p "$cache"
         rm -f "$cache"/orrery-"$n"-*.db*
@@ -226,6 +231,7 @@ if has scale "$scenarios"; then
       n=$prefect_scale_runs
       key=$(cat bench/flows/seed_prefect.py tests/compat/requirements.lock | sha256sum | cut -c1-16)
       seeded=$cache/prefect-$n-$key.db
+      drop_stale "$seeded"
       if [[ ! -f $seeded ]]; then
         mkdir -p "$cache"
         rm -f "$cache"/prefect-"$n"-*.db*
