@@ -205,10 +205,10 @@ if has api "$scenarios"; then
 fi
 
 # ---- scale
-# A seeded database holds Scheduled runs up to a day ahead of its seeding:
-# older than 12 hours, the servers' late-runs services would start marking
-# them Late during the measurement, so it is seeded again.
-drop_stale() { if [[ -f $1 ]] && [[ -n $(find "$1" -mmin +720) ]]; then rm -f "$1"; fi; }
+# A seeded database holds Scheduled runs 30 to 60 days ahead of its seeding:
+# older than a week it is seeded again, long before the servers' late-runs
+# services could find one late and write during the measurement.
+drop_stale() { if [[ -f $1 ]] && [[ -n $(find "$1" -mmin +10080) ]]; then rm -f "$1"; fi; }
 if has scale "$scenarios"; then
   for t in ${targets//,/ }; do
     if [[ $t == orrery ]]; then

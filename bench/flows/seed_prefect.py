@@ -70,7 +70,7 @@ def main():
         run_count, total = 0, "1970-01-01 00:00:00.000000"
         if p >= 95:
             typ = "SCHEDULED"
-            sched = now + timedelta(seconds=rng.randrange(86400))
+            sched = now + timedelta(days=30, seconds=rng.randrange(30 * 86400))
             nxt, scheduled, ts = sched.strftime(FMT), sched.isoformat() + "+00:00", at
             expected = sched
         else:

@@ -10,7 +10,7 @@
 //	orrery-seed -db /tmp/orrery.db -runs 1000000
 //
 // The mix: 70% Completed, 10% Failed, 5% Cancelled, 5% Crashed, 5% Running,
-// 5% Scheduled (in the future); 100 flows; half the runs tagged env:prod;
+// 5% Scheduled (30-60 days ahead); 100 flows; half the runs tagged env:prod;
 // expected start times spread over the 30 days before now.
 package main
 
@@ -142,8 +142,8 @@ func seedRun(rng *rand.Rand, flowID uuid.UUID, at, now time.Time) *core.FlowRun 
 		}
 	}
 	p := rng.IntN(100)
-	if p >= 95 { // Scheduled, up to a day ahead
-		st := core.T(now.Add(time.Duration(rng.Int64N(int64(24 * time.Hour)))))
+	if p >= 95 { // Scheduled, 30 to 60 days ahead: never late while a seeded database is reused
+		st := core.T(now.Add(30*24*time.Hour + time.Duration(rng.Int64N(int64(30*24*time.Hour)))))
 		force(core.Scheduled, at, &core.StateDetails{ScheduledTime: &st})
 		return run
 	}
