@@ -223,30 +223,44 @@ func (s *Store) insertFlowRun(ctx context.Context, r *core.FlowRun) (out *core.F
 	return nil, false, false, err
 }
 
-func (s *Store) flowRunFrom(ctx context.Context, it item) (*core.FlowRun, error) {
-	r, err := decode[core.FlowRun](ctx, s, it)
+// runFrom decodes a run item and sets the run's version from it.
+func runFrom[T any](ctx context.Context, s *Store, it item, version func(*T) *int64) (*T, error) {
+	r, err := decode[T](ctx, s, it)
 	if err != nil {
 		return nil, err
 	}
-	r.Version, _ = getN(it, attrVersion)
+	*version(r), _ = getN(it, attrVersion)
 	return r, nil
 }
 
-func (s *Store) GetFlowRun(ctx context.Context, id uuid.UUID) (*core.FlowRun, error) {
+// getRun reads a run by key, strongly consistent; a payload replaced
+// between reading the item and its blob is read again.
+func getRun[T any](ctx context.Context, s *Store, pk, what string, version func(*T) *int64) (*T, error) {
 	for attempt := 0; ; attempt++ {
-		it, err := s.getItem(ctx, pFlowRun+id.String(), skSelf, true)
+		it, err := s.getItem(ctx, pk, skSelf, true)
 		if err != nil {
 			return nil, err
 		}
 		if it == nil {
-			return nil, notFound("Flow run")
+			return nil, notFound(what)
 		}
-		r, err := s.flowRunFrom(ctx, it)
+		r, err := runFrom(ctx, s, it, version)
 		if errors.Is(err, errBlobRace) && attempt < 5 {
 			continue
 		}
 		return r, err
 	}
+}
+
+func flowRunVersion(r *core.FlowRun) *int64 { return &r.Version }
+func taskRunVersion(r *core.TaskRun) *int64 { return &r.Version }
+
+func (s *Store) flowRunFrom(ctx context.Context, it item) (*core.FlowRun, error) {
+	return runFrom(ctx, s, it, flowRunVersion)
+}
+
+func (s *Store) GetFlowRun(ctx context.Context, id uuid.UUID) (*core.FlowRun, error) {
+	return getRun(ctx, s, pFlowRun+id.String(), "Flow run", flowRunVersion)
 }
 
 func (s *Store) UpdateFlowRun(ctx context.Context, id uuid.UUID, u *store.FlowRunUpdate, now time.Time) error {
@@ -403,29 +417,11 @@ func (s *Store) CreateTaskRun(ctx context.Context, r *core.TaskRun) (*core.TaskR
 }
 
 func (s *Store) taskRunFrom(ctx context.Context, it item) (*core.TaskRun, error) {
-	r, err := decode[core.TaskRun](ctx, s, it)
-	if err != nil {
-		return nil, err
-	}
-	r.Version, _ = getN(it, attrVersion)
-	return r, nil
+	return runFrom(ctx, s, it, taskRunVersion)
 }
 
 func (s *Store) GetTaskRun(ctx context.Context, id uuid.UUID) (*core.TaskRun, error) {
-	for attempt := 0; ; attempt++ {
-		it, err := s.getItem(ctx, pTaskRun+id.String(), skSelf, true)
-		if err != nil {
-			return nil, err
-		}
-		if it == nil {
-			return nil, notFound("Task run")
-		}
-		r, err := s.taskRunFrom(ctx, it)
-		if errors.Is(err, errBlobRace) && attempt < 5 {
-			continue
-		}
-		return r, err
-	}
+	return getRun(ctx, s, pTaskRun+id.String(), "Task run", taskRunVersion)
 }
 
 func (s *Store) UpdateTaskRunName(ctx context.Context, id uuid.UUID, name string, now time.Time) error {
