@@ -1,19 +1,14 @@
 """Deployments, schedules, work queues and agents with the stock CLI, the
 stock agent and Orrery's native agent."""
 import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
-from helpers import flow_run, flow_states
+from helpers import flow_run, flow_states, start_agent, stop_agent, terminal, wait_for
 
 TARGET = os.environ.get("COMPAT_TARGET", "orrery")
-REPO = Path(__file__).resolve().parent.parent.parent
 
 FLOW_SOURCE = '''
 import time
@@ -42,43 +37,6 @@ def deployment(cli, client_env, tmp_path, api):
         assert dep["work_queue_name"] == queue
         return dep
     return make
-
-
-def wait_for(fn, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def start_agent(kind, queue, client_env, tmp_path):
-    log = open(tmp_path / f"{kind}-agent.log", "w+")
-    env = dict(client_env, PREFECT_AGENT_QUERY_INTERVAL="2")
-    if kind == "stock":
-        cmd = [str(Path(sys.executable).parent / "prefect"), "agent", "start", "-q", queue]
-    else:
-        binary = os.environ.get("ORRERY_BIN", str(REPO / "bin" / "orrery"))
-        cmd = [binary, "agent", "start", "-q", queue, "--python", sys.executable, "--interval", "2s"]
-    proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return proc, log
-
-
-def stop_agent(proc, log):
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.seek(0)
-    return log.read()
-
-
-def terminal(api, run_id):
-    run = flow_run(api, run_id)
-    return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
 
 def test_scheduler_creates_runs_and_stock_agent_executes(deployment, cli, api, client_env, tmp_path):

@@ -11,18 +11,16 @@ $FSSPEC_CONFIG_DIR); a `RemoteFileSystem` block carries it in its settings.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import httpx
 import pytest
 
-from helpers import flow_run, flow_states, task_runs
+from helpers import flow_run, flow_states, start_agent, stop_agent, task_runs, terminal, wait_for
 
 REPO = Path(__file__).resolve().parent.parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -72,39 +70,6 @@ def s3_get(url, bucket, key):
     r = httpx.get(f"{url}/{bucket}/{key}")
     assert r.status_code == 200, f"s3://{bucket}/{key}: {r.status_code} {r.text}"
     return r.content
-
-
-def wait_for(fn, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def start_agent(queue, env, cwd):
-    log = open(cwd / "agent.log", "w+")
-    proc = subprocess.Popen([str(VENV_BIN / "prefect"), "agent", "start", "-q", queue],
-                            env=dict(env, PREFECT_AGENT_QUERY_INTERVAL="2"), cwd=cwd,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return proc, log
-
-
-def stop_agent(proc, log):
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.seek(0)
-    return log.read()
-
-
-def terminal(api, run_id):
-    run = flow_run(api, run_id)
-    return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
 
 @pytest.mark.parametrize("kind", ["s3", "remote-file-system"])
@@ -158,7 +123,7 @@ def test_deployment_code_and_results_in_s3(kind, fake_s3, client_env, run_flow, 
     (fr,) = api.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [dep["id"]]}}}).json()
     agent_dir = tmp_path / "agent"
     agent_dir.mkdir()
-    agent, log = start_agent(queue, client_env, agent_dir)
+    agent, log = start_agent("stock", queue, client_env, agent_dir)
     try:
         done = wait_for(lambda: terminal(api, fr["id"]), 120, "the S3-stored deployment's run")
     finally:
