@@ -26,6 +26,10 @@ const (
 	EnvServiceLoop   = "ORRERY_SERVICE_INTERVAL"
 	EnvAgentDeadline = "ORRERY_AGENT_DEADLINE"
 	EnvResultsURL    = "ORRERY_RESULTS_URL"
+	// EnvSecretKeyParameter names an SSM SecureString parameter holding
+	// ORRERY_SECRET_KEY; the Lambda functions read it at init when
+	// ORRERY_SECRET_KEY itself is unset (the CDK stack sets only this).
+	EnvSecretKeyParameter = "ORRERY_SECRET_KEY_PARAMETER"
 )
 
 // Config is the runtime configuration of a server.
