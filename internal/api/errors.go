@@ -11,13 +11,14 @@ import (
 
 // codes maps application error codes to HTTP statuses: the one table.
 var codes = map[string]int{
-	core.ENotFound:   http.StatusNotFound,
-	core.EConflict:   http.StatusConflict,
-	core.EInvalid:    http.StatusUnprocessableEntity,
-	core.EForbidden:  http.StatusForbidden,
-	core.EBadRequest: http.StatusBadRequest,
-	core.ETooLarge:   http.StatusRequestEntityTooLarge,
-	core.EInternal:   http.StatusInternalServerError,
+	core.ENotFound:     http.StatusNotFound,
+	core.EConflict:     http.StatusConflict,
+	core.EInvalid:      http.StatusUnprocessableEntity,
+	core.EUnauthorized: http.StatusUnauthorized,
+	core.EForbidden:    http.StatusForbidden,
+	core.EBadRequest:   http.StatusBadRequest,
+	core.ETooLarge:     http.StatusRequestEntityTooLarge,
+	core.EInternal:     http.StatusInternalServerError,
 }
 
 // fieldError is one pydantic-style validation error.

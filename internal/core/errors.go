@@ -7,13 +7,14 @@ import (
 
 // Error codes. The API maps each to one HTTP status in one table.
 const (
-	ENotFound   = "not_found"   // 404
-	EConflict   = "conflict"    // 409
-	EInvalid    = "invalid"     // 422 with {"detail": ...}
-	EForbidden  = "forbidden"   // 403
-	EBadRequest = "bad_request" // 400
-	ETooLarge   = "too_large"   // 413
-	EInternal   = "internal"    // 500
+	ENotFound     = "not_found"    // 404
+	EConflict     = "conflict"     // 409
+	EInvalid      = "invalid"      // 422 with {"detail": ...}
+	EUnauthorized = "unauthorized" // 401: no valid API key
+	EForbidden    = "forbidden"    // 403
+	EBadRequest   = "bad_request"  // 400
+	ETooLarge     = "too_large"    // 413
+	EInternal     = "internal"     // 500
 )
 
 // Error is an application error with a code and a message meant for users.

@@ -41,6 +41,7 @@ type Store interface {
 	BlockStore
 	DeploymentStore
 	WorkQueueStore
+	APIKeyStore
 
 	// Reset deletes all data and re-applies the schema.
 	Reset(ctx context.Context) error

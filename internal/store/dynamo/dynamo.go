@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -222,7 +223,8 @@ func (s *Store) ensureTable(ctx context.Context) error {
 	return nil
 }
 
-// Reset deletes every item (a paginated scan and batch deletes) and
+// Reset deletes every item but API keys and audit records (a paginated
+// scan and batch deletes) and
 // re-applies the table definition (creating the table if it was dropped).
 func (s *Store) Reset(ctx context.Context) error {
 	if err := s.ensureTable(ctx); err != nil {
@@ -239,7 +241,7 @@ func (s *Store) Reset(ctx context.Context) error {
 		}
 		s.account(false, out.ConsumedCapacity)
 		s.estRead(itemsSize(out.Items), false)
-		if err := s.deleteItems(ctx, out.Items); err != nil {
+		if err := s.deleteItems(ctx, slices.DeleteFunc(out.Items, kept)); err != nil {
 			return err
 		}
 		if len(out.LastEvaluatedKey) == 0 {

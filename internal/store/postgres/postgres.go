@@ -32,7 +32,7 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Tables lists every table the migrations create, schema_migrations
-// included. Reset drops exactly these, so an Orrery schema shared with other
+// included, except KeptTables. Reset drops exactly these, so an Orrery schema shared with other
 // tables never loses theirs; a test checks it against the live schema.
 var Tables = []string{
 	"schema_migrations",

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -228,7 +229,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// Reset drops every table and re-applies the schema.
+// Reset drops every table but the API keys and audit log (keptTables) and
+// re-applies the schema.
 func (s *Store) Reset(ctx context.Context) error {
 	defer s.flowRuns.clear()
 	defer s.taskRuns.clear()
@@ -248,6 +250,9 @@ func (s *Store) Reset(ctx context.Context) error {
 		}
 		rows.Close()
 		for _, t := range tables {
+			if slices.Contains(keptTables, t) {
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `DROP TABLE "`+t+`"`); err != nil {
 				return err
 			}

@@ -51,6 +51,10 @@ func Run(t *testing.T, newStore Factory) {
 		"WorkQueues":               testWorkQueues,
 		"LargePayloads":            testLargePayloads,
 		"ConcurrentClaims":         testConcurrentClaims,
+		"APIKeys":                  testAPIKeys,
+		"ConcurrentAPIKeyWrites":   testConcurrentAPIKeyWrites,
+		"AuditLog":                 testAuditLog,
+		"ResetKeepsKeysAndAudit":   testResetKeepsKeys,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
