@@ -32,6 +32,8 @@
 //	block type / schema  BT#<id> / BS#<id>   #                          type; schema: parent BT#<type>/S#<id>, ref CK#<checksum>/<created>#<id>
 //	block document       BD#<id>             #                          type; parent: BT#<type>/D#<id>
 //	saved search         SS#<id>             #                          type
+//	API key              AK#<key id>         #                          type: api_key/<created>#<id> (kept by Reset)
+//	audit record         AU#<id>             #                          type: audit/<ts>#<id>, read newest first (kept by Reset)
 //	unique value         U#<kind>#"v"...     U                          (none; "id" = owner)
 //
 // Access patterns: by id = GetItem of <prefix><id>. Flow by name, deployment
