@@ -23,14 +23,14 @@ func newDatabaseCmd() *cobra.Command {
 				return err
 			}
 			if !yes {
-				fmt.Fprintf(cmd.OutOrStdout(), "This deletes ALL data in %s. Continue? [y/N] ", backend.Redact(cfg.DatabaseURL))
+				fmt.Fprintf(cmd.OutOrStdout(), "This deletes ALL data in %s. Continue? [y/N] ", shared.RedactURL(cfg.DatabaseURL))
 				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 					fmt.Fprintln(cmd.OutOrStdout(), "Aborted.")
 					return nil
 				}
 			}
-			st, err := backend.Open(cmd.Context(), cfg.DatabaseURL, backend.Options{ResultsURL: cfg.ResultsURL})
+			st, err := backend.Open(cmd.Context(), cfg.DatabaseURL, cfg.ResultsURL)
 			if err != nil {
 				return err
 			}
@@ -38,7 +38,7 @@ func newDatabaseCmd() *cobra.Command {
 			if err := st.Reset(cmd.Context()); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Reset %s.\n", backend.Redact(cfg.DatabaseURL))
+			fmt.Fprintf(cmd.OutOrStdout(), "Reset %s.\n", shared.RedactURL(cfg.DatabaseURL))
 			return nil
 		},
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/orrery-dev/orrery/internal/api"
 	"github.com/orrery-dev/orrery/internal/app"
+	"github.com/orrery-dev/orrery/internal/backend"
 	"github.com/orrery-dev/orrery/internal/docs"
 	"github.com/orrery-dev/orrery/internal/services"
 	"github.com/orrery-dev/orrery/shared"
@@ -68,7 +69,7 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 		// throughput for a few MB of heap.
 		debug.SetGCPercent(200)
 	}
-	a, err := app.New(ctx, cfg, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
+	a, err := app.New(ctx, cfg, backend.Open, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
 	if err != nil {
 		return err
 	}

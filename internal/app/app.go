@@ -10,7 +10,6 @@ import (
 	"log/slog"
 
 	"github.com/orrery-dev/orrery/internal/api"
-	"github.com/orrery-dev/orrery/internal/backend"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/internal/services"
@@ -26,11 +25,17 @@ type App struct {
 	Services []services.Service
 }
 
-// New opens the store and builds the API and services for cfg. opts holds
-// what differs between shells (logger, docs and UI handlers); its store,
-// secret box and body limit are filled in from cfg.
-func New(ctx context.Context, cfg shared.Config, opts api.Config, version string) (*App, error) {
-	st, err := backend.Open(ctx, cfg.DatabaseURL, backend.Options{ResultsURL: cfg.ResultsURL})
+// Opener opens the store a database URL names, with the results store for
+// large payloads. The shells pass the one they link: internal/backend.Open
+// (SQLite, PostgreSQL, DynamoDB) for the binary, internal/backend/dynamodb
+// for the Lambda functions, which must not carry the SQL drivers.
+type Opener func(ctx context.Context, databaseURL, resultsURL string) (store.Store, error)
+
+// New opens the store with open and builds the API and services for cfg.
+// opts holds what differs between shells (logger, docs and UI handlers); its
+// store, secret box and body limit are filled in from cfg.
+func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, version string) (*App, error) {
+	st, err := open(ctx, cfg.DatabaseURL, cfg.ResultsURL)
 	if err != nil {
 		return nil, err
 	}
@@ -42,8 +47,8 @@ func New(ctx context.Context, cfg shared.Config, opts api.Config, version string
 	opts.Store, opts.Secret, opts.MaxBody = st, box, cfg.MaxBodyBytes
 	if opts.Settings == nil {
 		opts.Settings = map[string]any{
-			"host": cfg.Host, "port": cfg.Port, "database_url": backend.Redact(cfg.DatabaseURL),
-			"results_url": backend.Redact(cfg.ResultsURL), "version": version, "prefect_api_version": api.APIVersion,
+			"host": cfg.Host, "port": cfg.Port, "database_url": shared.RedactURL(cfg.DatabaseURL),
+			"results_url": shared.RedactURL(cfg.ResultsURL), "version": version, "prefect_api_version": api.APIVersion,
 		}
 	}
 	return &App{

@@ -39,7 +39,7 @@ func TestDynamoDBLargeItemsGoToS3(t *testing.T) {
 
 	table := "backend-s3-" + uuid.NewString()[:8]
 	st, err := Open(ctx, "dynamodb://"+table+"?region=us-east-1&endpoint="+endpoint,
-		Options{ResultsURL: "s3://orrery-results/prod?region=us-east-1&endpoint=" + fake.URL})
+		"s3://orrery-results/prod?region=us-east-1&endpoint="+fake.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

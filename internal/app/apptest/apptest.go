@@ -11,6 +11,7 @@ import (
 
 	"github.com/orrery-dev/orrery/internal/api"
 	"github.com/orrery-dev/orrery/internal/app"
+	"github.com/orrery-dev/orrery/internal/backend"
 	"github.com/orrery-dev/orrery/shared"
 )
 
@@ -22,7 +23,7 @@ func New(t *testing.T) (*app.App, *slog.Logger) {
 	cfg := shared.Config{DatabaseURL: "sqlite:///:memory:", SecretKeyFile: filepath.Join(dir, "secret.key"),
 		ResultsURL: "file://" + filepath.Join(dir, "results"), AgentDeadline: 1 << 62}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg, api.Config{Logger: logger}, "test")
+	a, err := app.New(context.Background(), cfg, backend.Open, api.Config{Logger: logger}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
