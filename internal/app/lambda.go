@@ -3,11 +3,17 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/orrery-dev/orrery/internal/api"
-	"github.com/orrery-dev/orrery/internal/backend/dynamodb"
 	"github.com/orrery-dev/orrery/internal/docs"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/shared"
@@ -23,10 +29,13 @@ func ForLambda(ctx context.Context, version string) (*App, *slog.Logger, error) 
 		return nil, nil, err
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: parseLevel(cfg.LogLevel)}))
-	if os.Getenv(secretbox.EnvKey) == "" {
-		return nil, nil, errors.New(secretbox.EnvKey + " must be set in the serverless shape: every instance needs the same key")
+	if err := secretKeyFromParameter(ctx, os.Getenv, newSSMClient); err != nil {
+		return nil, nil, err
 	}
-	a, err := New(ctx, cfg, dynamodb.Open, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
+	if os.Getenv(secretbox.EnvKey) == "" {
+		return nil, nil, errors.New(secretbox.EnvKey + " (or " + shared.EnvSecretKeyParameter + ") must be set in the serverless shape: every instance needs the same key")
+	}
+	a, err := New(ctx, cfg, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
 	return a, logger, err
 }
 
@@ -36,4 +45,48 @@ func parseLevel(s string) slog.Level {
 		return slog.LevelInfo
 	}
 	return l
+}
+
+// ParameterGetter is the one SSM call ForLambda makes (*ssm.Client has it).
+type ParameterGetter interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+func newSSMClient(ctx context.Context) (ParameterGetter, error) {
+	// The default chain: the function's role, its region, AWS_ENDPOINT_URL(_SSM) for emulators.
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ssm.NewFromConfig(cfg), nil
+}
+
+// secretKeyFromParameter puts the block-secret key into the environment
+// (where secretbox.Load reads it) from the SSM SecureString parameter that
+// ORRERY_SECRET_KEY_PARAMETER names, when ORRERY_SECRET_KEY itself is
+// unset. The CDK stack sets only the parameter name, so the key never
+// appears in the template or in the function's configuration.
+func secretKeyFromParameter(ctx context.Context, getenv func(string) string, newClient func(context.Context) (ParameterGetter, error)) error {
+	name := getenv(shared.EnvSecretKeyParameter)
+	if getenv(secretbox.EnvKey) != "" || name == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	client, err := newClient(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the secret key from SSM parameter %s: %w", name, err)
+	}
+	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("reading the secret key from SSM parameter %s (create it with `make deploy`): %w", name, err)
+	}
+	v := ""
+	if out.Parameter != nil {
+		v = strings.TrimSpace(aws.ToString(out.Parameter.Value))
+	}
+	if v == "" {
+		return fmt.Errorf("SSM parameter %s is empty: it must hold base64 of 32 random bytes", name)
+	}
+	return os.Setenv(secretbox.EnvKey, v)
 }
