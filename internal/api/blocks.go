@@ -231,6 +231,9 @@ func (s *Server) registerBlockTypeRoutes() {
 		if err != nil {
 			return err
 		}
+		if err := s.allowSecrets(r, includeSecrets(r)); err != nil {
+			return err
+		}
 		doc, err := s.assembleDocument(r.Context(), rec, includeSecrets(r), 0)
 		if err != nil {
 			return err
@@ -432,6 +435,9 @@ func (s *Server) registerBlockDocumentRoutes() {
 		if err != nil {
 			return err
 		}
+		if err := s.allowSecrets(r, includeSecrets(r)); err != nil {
+			return err
+		}
 		doc, err := s.assembleDocument(r.Context(), rec, includeSecrets(r), 0)
 		if err != nil {
 			return err
@@ -614,6 +620,9 @@ func (s *Server) assembleDocument(ctx context.Context, rec *store.BlockDocumentR
 }
 
 func (s *Server) writeDocuments(w http.ResponseWriter, r *http.Request, recs []*store.BlockDocumentRecord, secrets bool) error {
+	if err := s.allowSecrets(r, secrets); err != nil {
+		return err
+	}
 	out := make([]*core.BlockDocument, 0, len(recs))
 	for _, rec := range recs {
 		doc, err := s.assembleDocument(r.Context(), rec, secrets, 0)

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/orrery-dev/orrery/internal/auth"
 )
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -27,6 +29,14 @@ func (s *Server) openAPI() map[string]any {
 				"200": map[string]any{"description": "Successful response", "content": jsonContent(map[string]any{})},
 				"422": map[string]any{"description": "Validation error", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/ValidationError"})},
 			},
+		}
+		if auth.Open(rt.method, rt.path) {
+			op["security"] = []any{} // overrides the global requirement: no key needed
+		} else {
+			op["x-orrery-scope"] = auth.RequiredScope(rt.method, rt.path)
+			resp := op["responses"].(map[string]any)
+			resp["401"] = map[string]any{"description": "Missing, unknown, expired or revoked API key", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/HTTPError"})}
+			resp["403"] = map[string]any{"description": "The API key's scope does not allow this request", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/HTTPError"})}
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
@@ -66,16 +76,27 @@ func (s *Server) openAPI() map[string]any {
 		},
 		"tags":  tagList,
 		"paths": paths,
-		"components": map[string]any{"schemas": map[string]any{
-			"ValidationError": map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"exception_message": map[string]any{"type": "string"},
-					"exception_detail":  map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
-					"request_body":      map[string]any{},
+		// Every route needs an API key (when the server checks keys) but
+		// those whose operation sets an empty security list (health).
+		"security": []any{map[string]any{"bearerAuth": []any{}}},
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearerAuth": map[string]any{
+				"type": "http", "scheme": "bearer",
+				"description": "An Orrery API key (orr_...), sent by the Prefect client from PREFECT_API_KEY. " +
+					"Scopes: read (GET, */filter, */count, */history), write (what the client and agent do), " +
+					"admin (api_keys, admin/*, include_secrets=true). Checked when the server runs with auth on.",
+			}},
+			"schemas": map[string]any{
+				"HTTPError": map[string]any{"type": "object", "properties": map[string]any{"detail": map[string]any{"type": "string"}}},
+				"ValidationError": map[string]any{
+					"type": "object",
+					"properties": map[string]any{
+						"exception_message": map[string]any{"type": "string"},
+						"exception_detail":  map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
+						"request_body":      map[string]any{},
+					},
 				},
-			},
-		}},
+			}},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/core"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
@@ -47,6 +48,9 @@ type Config struct {
 	UIHandler http.Handler
 	// DocsHandler serves /docs and /redoc (nil: not served).
 	DocsHandler http.Handler
+	// Auth checks API keys on every request but the open ones
+	// (auth.Open); nil turns authentication off.
+	Auth *auth.Authenticator
 }
 
 // Server holds the API's dependencies.
@@ -60,6 +64,7 @@ type Server struct {
 	settings map[string]any
 	mux      *http.ServeMux
 	routes   []route
+	auth     *auth.Authenticator
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -75,7 +80,7 @@ type route struct {
 func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, box: cfg.Secret, logger: cfg.Logger, now: cfg.Now,
-		maxBody: cfg.MaxBody, settings: cfg.Settings, mux: http.NewServeMux(),
+		maxBody: cfg.MaxBody, settings: cfg.Settings, mux: http.NewServeMux(), auth: cfg.Auth,
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -131,8 +136,8 @@ func (s *Server) document(pattern, tag, summary string) {
 	s.routes = append(s.routes, route{method: method, path: "/api" + path, summary: summary, tag: tag})
 }
 
-// ServeHTTP applies the cross-cutting concerns: panic recovery, CORS and the
-// API version check.
+// ServeHTTP applies the cross-cutting concerns: panic recovery, CORS, API
+// keys (when Config.Auth is set) and the API version check.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -148,6 +153,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	if s.auth != nil && !auth.Open(r.Method, r.URL.Path) {
+		s.serveAuthenticated(w, r, http.HandlerFunc(s.serveChecked))
+		return
+	}
+	s.serveChecked(w, r)
+}
+
+// serveChecked checks the client's API version and routes the request.
+func (s *Server) serveChecked(w http.ResponseWriter, r *http.Request) {
 	// Every API route checks the client version except the health check.
 	if strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/api/health" {
 		if err := checkAPIVersion(r.Header.Get("X-PREFECT-API-VERSION")); err != nil {
