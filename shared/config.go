@@ -30,6 +30,10 @@ const (
 	// ORRERY_SECRET_KEY; the Lambda functions read it at init when
 	// ORRERY_SECRET_KEY itself is unset (the CDK stack sets only this).
 	EnvSecretKeyParameter = "ORRERY_SECRET_KEY_PARAMETER"
+	// EnvAuth turns API-key checks on (true) or off (false). Unset, the
+	// local server checks keys when it listens on a non-loopback address;
+	// the Lambda functions always check them.
+	EnvAuth = "ORRERY_AUTH"
 )
 
 // Config is the runtime configuration of a server.
@@ -45,6 +49,8 @@ type Config struct {
 	// AgentDeadline is how long a work queue may go unpolled before its
 	// claimed runs are marked Crashed.
 	AgentDeadline time.Duration
+	// Auth is ORRERY_AUTH: nil when unset (the shell decides).
+	Auth *bool
 	// ResultsURL names the results store (internal/results.Open): file:///dir or s3://bucket/prefix.
 	ResultsURL string
 }
@@ -98,6 +104,13 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("%s must be a positive number of bytes, got %q", EnvMaxBodyBytes, v)
 		}
 		c.MaxBodyBytes = n
+	}
+	if v := os.Getenv(EnvAuth); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%s must be true or false, got %q", EnvAuth, v)
+		}
+		c.Auth = &b
 	}
 	return c, nil
 }
