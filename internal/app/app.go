@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/orrery-dev/orrery/internal/api"
+	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/internal/services"
@@ -33,7 +34,8 @@ type Opener func(ctx context.Context, databaseURL, resultsURL string) (store.Sto
 
 // New opens the store with open and builds the API and services for cfg.
 // opts holds what differs between shells (logger, docs and UI handlers); its
-// store, secret box and body limit are filled in from cfg.
+// store, secret box and body limit are filled in from cfg, and API keys are
+// checked when cfg.Auth is true.
 func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, version string) (*App, error) {
 	st, err := open(ctx, cfg.DatabaseURL, cfg.ResultsURL)
 	if err != nil {
@@ -45,6 +47,9 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 		return nil, fmt.Errorf("loading the secret key: %w", err)
 	}
 	opts.Store, opts.Secret, opts.MaxBody = st, box, cfg.MaxBodyBytes
+	if cfg.Auth != nil && *cfg.Auth && opts.Auth == nil {
+		opts.Auth = auth.New(auth.Config{Store: st, Logger: opts.Logger, Now: opts.Now})
+	}
 	if opts.Settings == nil {
 		opts.Settings = map[string]any{
 			"host": cfg.Host, "port": cfg.Port, "database_url": shared.RedactURL(cfg.DatabaseURL),

@@ -29,6 +29,10 @@ func ForLambda(ctx context.Context, version string) (*App, *slog.Logger, error) 
 		return nil, nil, err
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: parseLevel(cfg.LogLevel)}))
+	// API keys are always checked in the serverless shape, whatever
+	// ORRERY_AUTH says: the HTTP API is reachable from anywhere.
+	on := true
+	cfg.Auth = &on
 	if err := secretKeyFromParameter(ctx, os.Getenv, newSSMClient); err != nil {
 		return nil, nil, err
 	}
