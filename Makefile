@@ -75,3 +75,7 @@ lint: ## gofmt + go vet
 .PHONY: clean
 clean: ## Remove build outputs
 	rm -rf bin
+
+.PHONY: compat-lambda
+compat-lambda: build ## The compat suite through the deployed shape: API Gateway stand-in -> functions under the Lambda RIE -> moto DynamoDB + S3, with API keys
+	bash scripts/with-backends.sh bash tests/lambda/run.sh

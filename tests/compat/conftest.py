@@ -1,6 +1,12 @@
 """Starts the server under test (Orrery by default, the real Prefect 2.7.12
 server with COMPAT_TARGET=prefect) on a free loopback port with a fresh
-database, and gives tests helpers to run flows and the prefect CLI against it."""
+database, and gives tests helpers to run flows and the prefect CLI against it.
+
+External mode: with ORRERY_COMPAT_API_URL set (e.g. the Lambda shape behind
+tests/lambdagw, see tests/lambda/run.sh) no server is started; the suite runs
+against that URL. ORRERY_COMPAT_API_KEY, when set, is sent by the stock client
+and the native agent (PREFECT_API_KEY) and by the `api` fixture (Authorization:
+Bearer)."""
 import json
 import os
 import signal
@@ -19,6 +25,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 VENV_BIN = Path(sys.executable).parent
 TARGET = os.environ.get("COMPAT_TARGET", "orrery")
+EXTERNAL_URL = os.environ.get("ORRERY_COMPAT_API_URL", "").rstrip("/")
+API_KEY = os.environ.get("ORRERY_COMPAT_API_KEY", "")
+
+
+def auth_headers(key=API_KEY):
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 def _free_port():
@@ -34,8 +46,27 @@ def _signal_group(proc, sig):
         pass  # the whole group has exited already
 
 
+def _wait_external(url):
+    deadline = time.time() + 60
+    while True:
+        try:
+            r = httpx.get(url + "/health", timeout=5)
+            if r.status_code == 200:
+                return
+            last = f"{r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as e:
+            last = repr(e)
+        if time.time() > deadline:
+            pytest.exit(f"external server {url} did not become healthy: {last}", returncode=2)
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    if EXTERNAL_URL:
+        _wait_external(EXTERNAL_URL)
+        yield EXTERNAL_URL
+        return
     tmp = tmp_path_factory.mktemp("server")
     port = _free_port()
     env = dict(os.environ)
@@ -93,7 +124,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def api(server):
-    with httpx.Client(base_url=server, timeout=30, headers={"X-PREFECT-API-VERSION": "0.8.4"}) as c:
+    headers = {"X-PREFECT-API-VERSION": "0.8.4", **auth_headers()}
+    with httpx.Client(base_url=server, timeout=30, headers=headers) as c:
         yield c
 
 
@@ -108,6 +140,9 @@ def client_env(server, tmp_path):
         PYTHONUNBUFFERED="1",
         COLUMNS="250",
     )
+    env.pop("PREFECT_API_KEY", None)
+    if API_KEY:
+        env["PREFECT_API_KEY"] = API_KEY
     return env
 
 
