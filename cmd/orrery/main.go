@@ -46,11 +46,13 @@ Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_LOG_LEVEL                  debug, info (default), warn, error
   ORRERY_SERVICE_INTERVAL           how often scheduler, late-runs and crashed-runs run (5s)
   ORRERY_AGENT_DEADLINE             unpolled this long, a queue's claimed runs are Crashed (10m)
+  ORRERY_AUTH                       true/false: check API keys (unset: on when --host is not
+                                    loopback; always on in the Lambda functions)
   ORRERY_PPROF                      set to serve Go profiles at /debug/pprof/`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServerCmd(), newDatabaseCmd(), newAgentCmd(), newDeploymentCmd(), newWorkQueueCmd(), newFlowRunCmd())
+	root.AddCommand(newServerCmd(), newDatabaseCmd(), newAgentCmd(), newDeploymentCmd(), newWorkQueueCmd(), newFlowRunCmd(), newAPIKeyCmd())
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/orrery-dev/orrery/internal/backend"
 	"github.com/orrery-dev/orrery/internal/docs"
 	"github.com/orrery-dev/orrery/internal/services"
+	"github.com/orrery-dev/orrery/internal/store"
 	"github.com/orrery-dev/orrery/shared"
 )
 
@@ -28,6 +30,7 @@ func newServerCmd() *cobra.Command {
 	server := &cobra.Command{Use: "server", Short: "Run the API server"}
 	var host string
 	var port int
+	var authOn bool
 	start := &cobra.Command{
 		Use:   "start",
 		Short: "Start the API server (Prefect 2.7 API under /api, docs at /docs)",
@@ -42,11 +45,15 @@ func newServerCmd() *cobra.Command {
 			if cmd.Flags().Changed("port") {
 				cfg.Port = port
 			}
+			if cmd.Flags().Changed("auth") {
+				cfg.Auth = &authOn
+			}
 			return runServer(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	}
 	start.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on (env "+shared.EnvHost+")")
 	start.Flags().IntVar(&port, "port", 4200, "port to listen on (env "+shared.EnvPort+")")
+	start.Flags().BoolVar(&authOn, "auth", false, "check API keys (env "+shared.EnvAuth+"; default: on when --host is not a loopback address)")
 	server.AddCommand(start)
 	return server
 }
@@ -62,13 +69,15 @@ func newLogger(level string) *slog.Logger {
 // runServer serves until ctx is cancelled (Ctrl-C / SIGTERM), then drains
 // in-flight requests before closing the store, so every acknowledged write
 // is committed.
-func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]byte) (int, error) }) error {
+func runServer(ctx context.Context, cfg shared.Config, out io.Writer) error {
 	logger := newLogger(cfg.LogLevel)
 	if os.Getenv("GOGC") == "" {
 		// Requests allocate short-lived JSON; collecting less often buys
 		// throughput for a few MB of heap.
 		debug.SetGCPercent(200)
 	}
+	on, why := authMode(cfg)
+	cfg.Auth = &on
 	a, err := app.New(ctx, cfg, backend.Open, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
 	if err != nil {
 		return err
@@ -94,6 +103,7 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 	fmt.Fprintf(out, "Orrery %s is running.\n\n", version)
 	fmt.Fprintf(out, "Configure Prefect to use it:\n\n  prefect config set PREFECT_API_URL=%s/api\n\n", base)
 	fmt.Fprintf(out, "Dashboard: %s/   API docs: %s/docs\n\n", base, base)
+	printAuth(ctx, out, a, cfg, on, why)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	go func() {
@@ -130,4 +140,43 @@ func runServer(ctx context.Context, cfg shared.Config, out interface{ Write([]by
 		return fmt.Errorf("draining requests: %w", err)
 	}
 	return nil
+}
+
+// authMode decides whether the server checks API keys: ORRERY_AUTH or
+// --auth when given, else on exactly when the server listens on a
+// non-loopback address (reachable from other machines).
+func authMode(cfg shared.Config) (bool, string) {
+	if cfg.Auth != nil {
+		return *cfg.Auth, "--auth / " + shared.EnvAuth
+	}
+	if isLoopback(cfg.Host) {
+		return false, "loopback host"
+	}
+	return true, "host " + cfg.Host + " is not loopback"
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// printAuth says whether keys are checked and, when none exists yet, how
+// to create the first one.
+func printAuth(ctx context.Context, out io.Writer, a *app.App, cfg shared.Config, on bool, why string) {
+	if !on {
+		if !isLoopback(cfg.Host) {
+			fmt.Fprintf(out, "WARNING: API keys are NOT checked (%s=false) and the server listens on %s.\n\n", shared.EnvAuth, cfg.Host)
+		}
+		return
+	}
+	fmt.Fprintf(out, "API keys are checked (%s): clients need PREFECT_API_KEY.\n", why)
+	ks, err := a.Store.ListAPIKeys(ctx, &store.APIKeyQuery{Page: store.Page{Limit: 1}})
+	if err == nil && len(ks) == 0 {
+		fmt.Fprintf(out, "No API key exists yet. Create an admin key with:\n\n  %s='%s' orrery api-key create --name admin --scope admin\n",
+			shared.EnvDatabaseURL, shared.RedactURL(cfg.DatabaseURL))
+	}
+	fmt.Fprintln(out)
 }

@@ -201,7 +201,7 @@ func ParseID(key string) (string, bool) {
 
 // Errors of Authenticate, rendered as 401 by the API.
 var (
-	errMissing = core.Errorf(core.EUnauthorized, "Not authenticated: send an API key as 'Authorization: Bearer <key>' (set PREFECT_API_KEY).")
+	errMissing = core.Errorf(core.EUnauthorized, "Not authenticated: send an API key in an 'Authorization: Bearer' header (the Prefect client sends PREFECT_API_KEY).")
 	errInvalid = core.Errorf(core.EUnauthorized, "Invalid API key.")
 	errExpired = core.Errorf(core.EUnauthorized, "API key expired.")
 	errRevoked = core.Errorf(core.EUnauthorized, "API key revoked.")
