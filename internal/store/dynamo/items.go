@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -120,13 +121,26 @@ func itemsSize(its []item) int {
 // putDoc stores doc in it, or in the blob store (with a pointer in it) when
 // doc is larger than the inline limit. It returns the new blob key, if any,
 // for cleanup when the write that carries it fails.
+// flateWriters reuses compressors: a new flate.Writer allocates about 1 MB
+// of tables, which made compressing a few-KB document cost more CPU (in
+// allocation and GC) than the rest of a state transition.
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
+// flateReaders reuses decompressors (32 KB of window each) for the same reason.
+var flateReaders = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+
 func (s *Store) putDoc(ctx context.Context, it item, kind string, id uuid.UUID, doc []byte) (string, error) {
 	if len(doc) <= s.opt.InlineLimit {
 		if len(doc) > compressAbove {
 			var buf bytes.Buffer
-			w, _ := flate.NewWriter(&buf, flate.BestSpeed)
+			w := flateWriters.Get().(*flate.Writer)
+			w.Reset(&buf)
 			_, _ = w.Write(doc)
 			_ = w.Close()
+			flateWriters.Put(w)
 			if buf.Len() < len(doc) {
 				it[attrZDoc] = &types.AttributeValueMemberB{Value: buf.Bytes()}
 				return "", nil
@@ -167,7 +181,10 @@ func (s *Store) doc(ctx context.Context, it item) ([]byte, error) {
 		return b, err
 	}
 	if z, ok := it[attrZDoc].(*types.AttributeValueMemberB); ok {
-		b, err := io.ReadAll(flate.NewReader(bytes.NewReader(z.Value)))
+		r := flateReaders.Get().(io.ReadCloser)
+		_ = r.(flate.Resetter).Reset(bytes.NewReader(z.Value), nil)
+		b, err := io.ReadAll(r)
+		flateReaders.Put(r)
 		if err != nil {
 			return nil, fmt.Errorf("dynamodb: inflating %s: %w", getS(it, shared.DynamoPK), err)
 		}
