@@ -60,6 +60,10 @@ bench: build ## Load benchmark: transitions/s, p50/p95/p99, RSS at 1/8/64 client
 bench-smoke: build ## A seconds-long run of the benchmark harness (part of make test)
 	bash bench/run.sh --smoke
 
+.PHONY: bench-cost
+bench-cost: ## Serverless cost model: DynamoDB units, calls and CPU per transition and per idle tick (moto), priced at AWS list prices
+	bash scripts/with-backends.sh go test -run '^$$' -bench . -benchtime 300x ./bench/serverless/
+
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for 20s
 	@for pkg_target in $$(go test -list 'Fuzz.*' ./... 2>/dev/null | awk '/^ok/ {pkg=$$2} /^Fuzz/ {print pkg":"$$1}'); do \
