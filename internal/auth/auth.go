@@ -354,3 +354,11 @@ func FromContext(ctx context.Context) *core.APIKey {
 	k, _ := ctx.Value(ctxKey{}).(*core.APIKey)
 	return k
 }
+
+// CacheLen returns the number of cached known and unknown keys (for tests
+// and metrics).
+func (a *Authenticator) CacheLen() (known, unknown int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pos), len(a.neg)
+}
