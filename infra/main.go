@@ -125,7 +125,7 @@ func configFromContext(get func(string) string) (StackConfig, error) {
 }
 
 // repoRoot is the nearest directory at or above the working directory that
-// holds cdk.json (the CLI runs the app from infra/).
+// holds cdk.json (the CLI runs the app from the repository root).
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
