@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return nil
 	case "outputs":
-		outs, err := stackOutputs(ctx, cloudformation.NewFromConfig(cfg), *stack)
+		outs, _, err := stackOutputs(ctx, cloudformation.NewFromConfig(cfg), *stack)
 		if err != nil {
 			return err
 		}
@@ -173,19 +173,35 @@ type Lambda interface {
 	GetFunctionConfiguration(context.Context, *lambda.GetFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.GetFunctionConfigurationOutput, error)
 }
 
-func stackOutputs(ctx context.Context, cf CloudFormation, stack string) (map[string]string, error) {
+// stackOutputs returns the stack's outputs and resources. Emulators (moto)
+// may return no outputs for a stack with resource types they skip, so
+// TableName and BucketName are filled from the resources when missing.
+func stackOutputs(ctx context.Context, cf CloudFormation, stack string) (map[string]string, *cloudformation.DescribeStackResourcesOutput, error) {
 	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
 	if err != nil {
-		return nil, fmt.Errorf("describing stack %s: %w", stack, err)
+		return nil, nil, fmt.Errorf("describing stack %s: %w", stack, err)
 	}
 	if len(out.Stacks) != 1 {
-		return nil, fmt.Errorf("stack %s: %d stacks found", stack, len(out.Stacks))
+		return nil, nil, fmt.Errorf("stack %s: %d stacks found", stack, len(out.Stacks))
 	}
 	m := map[string]string{}
 	for _, o := range out.Stacks[0].Outputs {
 		m[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
-	return m, nil
+	res, err := cf.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing the resources of %s: %w", stack, err)
+	}
+	fill := func(key, typ string) {
+		for _, r := range res.StackResources {
+			if m[key] == "" && aws.ToString(r.ResourceType) == typ {
+				m[key] = aws.ToString(r.PhysicalResourceId)
+			}
+		}
+	}
+	fill("TableName", "AWS::DynamoDB::Table")
+	fill("BucketName", "AWS::S3::Bucket")
+	return m, res, nil
 }
 
 // Deployed is what `functions` writes.
@@ -223,33 +239,15 @@ func functionKey(logicalID string) string {
 }
 
 func deployedFunctions(ctx context.Context, cf CloudFormation, lc Lambda, stack, cdkOut string) (*Deployed, error) {
-	outs, err := stackOutputs(ctx, cf, stack)
-	if err != nil {
-		return nil, err
-	}
 	assets, err := assetDirs(cdkOut, stack)
 	if err != nil {
 		return nil, err
 	}
-	res, err := cf.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	outs, res, err := stackOutputs(ctx, cf, stack)
 	if err != nil {
-		return nil, fmt.Errorf("listing the resources of %s: %w", stack, err)
+		return nil, err
 	}
 	d := &Deployed{Stack: stack, Outputs: outs, Functions: map[string]DeployedFunction{}}
-	// Emulators (moto) may return no outputs for a stack with resource
-	// types they skip: fill the plain ones from the resources.
-	fill := func(key, typ string) {
-		if d.Outputs[key] != "" {
-			return
-		}
-		for _, r := range res.StackResources {
-			if aws.ToString(r.ResourceType) == typ {
-				d.Outputs[key] = aws.ToString(r.PhysicalResourceId)
-			}
-		}
-	}
-	fill("TableName", "AWS::DynamoDB::Table")
-	fill("BucketName", "AWS::S3::Bucket")
 	for _, r := range res.StackResources {
 		key := functionKey(aws.ToString(r.LogicalResourceId))
 		if aws.ToString(r.ResourceType) != "AWS::Lambda::Function" || key == "" {
@@ -341,7 +339,10 @@ func deleteData(ctx context.Context, cfg aws.Config, table, bucket, param string
 		}
 	}
 	if bucket != "" {
-		if err := deleteBucket(ctx, s3.NewFromConfig(cfg), bucket); err != nil {
+		// Emulators serve buckets on paths, not on <bucket>.host names.
+		emulated := os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+		client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = emulated })
+		if err := deleteBucket(ctx, client, bucket); err != nil {
 			errs = append(errs, err)
 		} else {
 			fmt.Fprintf(stdout, "emptied and deleted bucket %s\n", bucket)
