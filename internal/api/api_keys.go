@@ -171,8 +171,9 @@ type requestAuth struct {
 
 type requestAuthKey struct{}
 
-// allowSecrets refuses block secrets to keys below admin scope. With auth
-// off everyone may read them, as in Prefect.
+// allowSecrets refuses block secrets to keys below Config.SecretsScope
+// (write by default); reads by a key that needs admin for them are
+// audited. With auth off everyone may read them, as in Prefect.
 func (s *Server) allowSecrets(r *http.Request, secrets bool) error {
 	if !secrets || s.auth == nil {
 		return nil
@@ -181,9 +182,11 @@ func (s *Server) allowSecrets(r *http.Request, secrets bool) error {
 	if ra == nil {
 		return core.Errorf(core.EUnauthorized, "Not authenticated.")
 	}
-	ra.audited = true
-	if !ra.key.Scope.Includes(core.ScopeAdmin) {
-		return core.Errorf(core.EForbidden, "Reading block secrets (include_secrets=true) needs an admin API key; this key's scope is %s.", ra.key.Scope)
+	if s.secrets == core.ScopeAdmin {
+		ra.audited = true
+	}
+	if !ra.key.Scope.Includes(s.secrets) {
+		return core.Errorf(core.EForbidden, "Reading block secrets (include_secrets=true) needs a %s API key; this key's scope is %s.", s.secrets, ra.key.Scope)
 	}
 	return nil
 }

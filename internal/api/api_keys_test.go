@@ -97,9 +97,9 @@ func TestAuthScopes(t *testing.T) {
 		{"admin version reads", http.MethodGet, "/api/admin/version", nil, 200, "read"},
 		{"create writes", http.MethodPost, "/api/flows/", map[string]any{"name": "f"}, 200, "write"},
 		{"delete writes", http.MethodDelete, "/api/flows/" + uuid.NewString(), nil, 404, "write"},
-		{"block secrets filter is admin", http.MethodPost, "/api/block_documents/filter", map[string]any{"include_secrets": true}, 200, "admin"},
+		{"block secrets filter needs write", http.MethodPost, "/api/block_documents/filter", map[string]any{"include_secrets": true}, 200, "write"},
 		{"block filter without secrets reads", http.MethodPost, "/api/block_documents/filter", map[string]any{"include_secrets": false}, 200, "read"},
-		{"block secrets by type slug is admin", http.MethodGet, "/api/block_types/slug/nope/block_documents?include_secrets=true", nil, 404, "admin"},
+		{"block secrets by type slug needs write", http.MethodGet, "/api/block_types/slug/nope/block_documents?include_secrets=true", nil, 404, "write"},
 		{"settings is admin", http.MethodGet, "/api/admin/settings", nil, 200, "admin"},
 		{"key list is admin", http.MethodPost, "/api/api_keys/filter", map[string]any{}, 200, "admin"},
 		{"audit is admin", http.MethodPost, "/api/admin/audit/filter", map[string]any{}, 200, "admin"},
@@ -239,8 +239,8 @@ func TestAuditRecords(t *testing.T) {
 		body         any
 	}{
 		{admin, http.MethodPost, "/api/api_keys/", map[string]any{"name": "x", "scope": "read"}},
-		{write, http.MethodPost, "/api/admin/database/clear", map[string]any{"confirm": true}}, // denied, still audited
-		{admin, http.MethodPost, "/api/block_documents/filter", map[string]any{"include_secrets": true}},
+		{write, http.MethodPost, "/api/admin/database/clear", map[string]any{"confirm": true}},           // denied, still audited
+		{admin, http.MethodPost, "/api/block_documents/filter", map[string]any{"include_secrets": true}}, // write scope: not audited
 		{admin, http.MethodPost, "/api/admin/database/clear", map[string]any{"confirm": true}},
 		{admin, http.MethodPost, "/api/flows/filter", map[string]any{}}, // not an admin action
 		{admin, http.MethodPost, "/api/admin/audit/filter", map[string]any{}},
@@ -255,7 +255,6 @@ func TestAuditRecords(t *testing.T) {
 		status                float64
 	}{
 		{"admin-key", "POST", "/api/admin/database/clear", 204},
-		{"admin-key", "POST", "/api/block_documents/filter", 200},
 		{"write-key", "POST", "/api/admin/database/clear", 403},
 		{"admin-key", "POST", "/api/api_keys/", 201},
 	}
@@ -307,5 +306,39 @@ func TestOpenAPISecurity(t *testing.T) {
 		field(doc, "paths", "/api/flows/filter", "post", "x-orrery-scope") != "read" ||
 		field(doc, "paths", "/api/api_keys/", "post", "responses", "401") == nil {
 		t.Fatal("route scopes or 401 responses missing from the document")
+	}
+}
+
+// SecretsScope admin: block secrets need an admin key and their reads
+// (and refused attempts) are audited.
+func TestSecretsScopeAdmin(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *api.Config) {
+		c.Auth = auth.New(auth.Config{Store: c.Store})
+		c.SecretsScope = core.ScopeAdmin
+	})
+	ctx := context.Background()
+	keys := map[core.Scope]string{}
+	for _, sc := range core.Scopes() {
+		key, _, err := auth.Create(ctx, b.store, auth.CreateParams{Name: string(sc), Scope: sc}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[sc] = key
+	}
+	for sc, want := range map[core.Scope]int{core.ScopeRead: 403, core.ScopeWrite: 403, core.ScopeAdmin: 200} {
+		if got, out := b.do(http.MethodPost, "/api/block_documents/filter", map[string]any{"include_secrets": true}, "Authorization", "Bearer "+keys[sc]); got != want {
+			t.Errorf("%s: %d %v, want %d", sc, got, out, want)
+		}
+	}
+	// Denied attempts are audited too.
+	recs, err := b.store.ListAuditRecords(ctx, &store.AuditQuery{})
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("audit records: %v %+v", err, recs)
+	}
+	for _, r := range recs {
+		if (r.Status == 200) != (r.KeyName == "admin") || r.Path != "/api/block_documents/filter" {
+			t.Errorf("audit record %+v", r)
+		}
 	}
 }

@@ -84,7 +84,7 @@ func (s *Server) openAPI() map[string]any {
 				"type": "http", "scheme": "bearer",
 				"description": "An Orrery API key (orr_...), sent by the Prefect client from PREFECT_API_KEY. " +
 					"Scopes: read (GET, */filter, */count, */history), write (what the client and agent do), " +
-					"admin (api_keys, admin/*, include_secrets=true). Checked when the server runs with auth on.",
+					"admin (api_keys, admin/*). include_secrets=true needs write. Checked when the server runs with auth on.",
 			}},
 			"schemas": map[string]any{
 				"HTTPError": map[string]any{"type": "object", "properties": map[string]any{"detail": map[string]any{"type": "string"}}},

@@ -51,6 +51,13 @@ type Config struct {
 	// Auth checks API keys on every request but the open ones
 	// (auth.Open); nil turns authentication off.
 	Auth *auth.Authenticator
+	// SecretsScope is the scope that may read block documents with
+	// include_secrets=true (core.ScopeWrite when empty). Not admin by
+	// default: the stock client's Block.load() and the stock agent's read
+	// of a run's infrastructure block both ask for secrets, so an admin-only
+	// rule would make every agent and flow hold a key that can also mint
+	// keys and clear the database.
+	SecretsScope core.Scope
 }
 
 // Server holds the API's dependencies.
@@ -65,6 +72,7 @@ type Server struct {
 	mux      *http.ServeMux
 	routes   []route
 	auth     *auth.Authenticator
+	secrets  core.Scope
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -81,6 +89,10 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, box: cfg.Secret, logger: cfg.Logger, now: cfg.Now,
 		maxBody: cfg.MaxBody, settings: cfg.Settings, mux: http.NewServeMux(), auth: cfg.Auth,
+		secrets: cfg.SecretsScope,
+	}
+	if s.secrets == "" {
+		s.secrets = core.ScopeWrite
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()

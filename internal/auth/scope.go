@@ -28,11 +28,12 @@ func Open(method, path string) bool {
 
 // RequiredScope returns the scope an /api request needs:
 //   - admin: /api/api_keys/..., /api/admin/... (database clear included)
-//     except GET /api/admin/version; block documents read with secrets need
-//     admin too, which the block handlers check (the flag may be in a body);
+//     except GET /api/admin/version;
 //   - read: GET and HEAD, and the POSTs that only query: .../filter,
 //     .../count, .../history and /api/ui/...;
-//   - write: everything else (what the client, the CLI and the agent do).
+//   - write: everything else (what the client, the CLI and the agent do),
+//     and block documents read with include_secrets=true, which the block
+//     handlers check (the flag may be in a body; api.Config.SecretsScope).
 func RequiredScope(method, path string) core.Scope {
 	p := strings.TrimSuffix(path, "/")
 	switch {

@@ -15,10 +15,12 @@ const (
 	// ScopeRead may read: GET routes and the POST routes that only query
 	// (*/filter, */count, */history, the UI's read POSTs).
 	ScopeRead Scope = "read"
-	// ScopeWrite may do everything the Prefect client, CLI and agent do.
+	// ScopeWrite may do everything the Prefect client, CLI and agent do,
+	// reading block secrets included (Block.load, the agent's
+	// infrastructure blocks).
 	ScopeWrite Scope = "write"
-	// ScopeAdmin may also manage API keys, read the audit log, call
-	// admin/* (database clear included) and read block secrets.
+	// ScopeAdmin may also manage API keys, read the audit log and call
+	// admin/* (database clear included).
 	ScopeAdmin Scope = "admin"
 )
 
