@@ -83,3 +83,41 @@ clean: ## Remove build outputs
 .PHONY: compat-lambda
 compat-lambda: build ## The compat suite through the deployed shape: API Gateway stand-in -> functions under the Lambda RIE -> moto DynamoDB + S3, with API keys
 	bash scripts/with-backends.sh bash tests/lambda/run.sh
+
+# --- The serverless stack (infra/, cdk.json): see "Deploy to AWS" in the README ---
+# The CDK module compiles once in ~5 min (~450 MB of module cache); its tests
+# run without -race by default: the race build would compile the CDK a
+# second time, and the stack code has no concurrency.
+INFRA_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+INFRA_TEST_FLAGS ?= -count=1
+
+.PHONY: infra-deps
+infra-deps: ## Install the pinned CDK CLI (npm ci in infra/)
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: synth
+synth: lambda ## cdk synth of the stack (pinned CLI, offline) into cdk.out/
+	bash scripts/cdk.sh synth -q
+
+.PHONY: test-infra
+test-infra: ## CDK template assertion tests + cdk synth (stub function code)
+	cd infra && $(INFRA_ENV) go vet . ./cmd/... && $(INFRA_ENV) go test $(INFRA_TEST_FLAGS) . ./cmd/...
+	@stub=$$(mktemp -d) && for f in api scheduler; do mkdir -p $$stub/$$f && printf '#!/bin/sh\n' >$$stub/$$f/bootstrap; done; \
+	  echo "bash scripts/cdk.sh synth -q -c assetDir=$$stub -o $$stub/cdk.out"; \
+	  bash scripts/cdk.sh synth -q -c assetDir=$$stub -o $$stub/cdk.out; rc=$$?; rm -rf $$stub; exit $$rc
+
+.PHONY: deploy
+deploy: ## Deploy to the current AWS account/region (STACK=Orrery ARCH=arm64; creates the secret key once)
+	bash scripts/deploy.sh
+
+.PHONY: destroy
+destroy: ## Delete the stack; the table, bucket and secret key are kept unless DESTROY_DATA=1
+	bash scripts/destroy.sh
+
+.PHONY: deploy-moto
+deploy-moto: ## cdk deploy to moto; the deployed functions (environment, code dir) to .cache/cdk-e2e/deployed.json
+	bash scripts/e2e-deploy-moto.sh
+
+.PHONY: lint-scripts
+lint-scripts: ## shellcheck localstack/*.sh and scripts/*.sh (Debian: apt-get install -y shellcheck)
+	shellcheck localstack/*.sh scripts/*.sh
