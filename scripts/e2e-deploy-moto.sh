@@ -36,7 +36,8 @@ fi
 # The CDK CLI misreads template URLs on 127.0.0.1: use localhost.
 export AWS_ENDPOINT_URL=${endpoint/127.0.0.1/localhost}
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_SESSION_TOKEN=
-export AWS_REGION=${AWS_REGION:-us-east-1} AWS_DEFAULT_REGION=${AWS_REGION:-us-east-1}
+export AWS_REGION=${AWS_REGION:-us-east-1}
+export AWS_DEFAULT_REGION=$AWS_REGION
 export CDK_HOME="$work/cdk-home"
 mkdir -p "$CDK_HOME" "$(dirname "$out_json")"
 
