@@ -120,4 +120,4 @@ deploy-moto: ## cdk deploy to moto; the deployed functions (environment, code di
 
 .PHONY: lint-scripts
 lint-scripts: ## shellcheck localstack/*.sh and scripts/*.sh (Debian: apt-get install -y shellcheck)
-	shellcheck localstack/*.sh scripts/*.sh
+	shellcheck -x localstack/*.sh scripts/*.sh
