@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/orrery-dev/orrery/internal/api"
+	"github.com/orrery-dev/orrery/internal/backend/dynamodb"
 	"github.com/orrery-dev/orrery/internal/docs"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/shared"
@@ -39,7 +40,7 @@ func ForLambda(ctx context.Context, version string) (*App, *slog.Logger, error) 
 	if os.Getenv(secretbox.EnvKey) == "" {
 		return nil, nil, errors.New(secretbox.EnvKey + " (or " + shared.EnvSecretKeyParameter + ") must be set in the serverless shape: every instance needs the same key")
 	}
-	a, err := New(ctx, cfg, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
+	a, err := New(ctx, cfg, dynamodb.Open, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
 	return a, logger, err
 }
 
