@@ -12,6 +12,8 @@
 # (which exports ORRERY_TEST_DYNAMODB_ENDPOINT); `make compat-lambda` does.
 #
 # Settings: LAMBDA_API_EMULATORS (4), LAMBDA_TICK (2s), ORRERY_BIN (bin/orrery),
+# LAMBDA_KEY_SCOPE (write: the scope of the suite's key, what a client and an
+# agent hold),
 # LAMBDA_LOG_DIR (.cache/lambda-run: emulator, function and gateway logs, kept
 # after the run).
 set -euo pipefail
@@ -151,10 +153,10 @@ if "$ORRERY_BIN" api-key --help >/dev/null 2>&1; then
     env -i "${fn_env[@]}" "$ORRERY_BIN" api-key create --name "$1" --scope "$2" --output json |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'
   }
-  ORRERY_COMPAT_API_KEY="$(make_key compat write)"
+  ORRERY_COMPAT_API_KEY="$(make_key compat "${LAMBDA_KEY_SCOPE:-write}")"
   ORRERY_COMPAT_READ_API_KEY="$(make_key compat-read read)"
   export ORRERY_COMPAT_API_KEY ORRERY_COMPAT_READ_API_KEY
-  say "API keys created (write for the suite, read for the scope check)"
+  say "API keys created (${LAMBDA_KEY_SCOPE:-write} for the suite, read for the scope check)"
 else
   say "WARNING: '$ORRERY_BIN api-key' does not exist yet: running without API keys"
 fi
