@@ -342,3 +342,23 @@ func TestSecretsScopeAdmin(t *testing.T) {
 		}
 	}
 }
+
+// Unclean paths cannot reach an admin route with a lower scope: the mux
+// redirects them instead of serving them.
+func TestAuthPathTricks(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t)
+	write := b.keys[core.ScopeWrite]
+	if got, _ := b.as(write, http.MethodPost, "/api/flows/", map[string]any{"name": "survivor"}); got/100 != 2 {
+		t.Fatal(got)
+	}
+	for _, p := range []string{"/api//admin/database/clear", "/api/flows/../admin/database/clear", "/api/./admin/database/clear", "/api/admin/database/clear/"} {
+		got, out := b.as(write, http.MethodPost, p, map[string]any{"confirm": true})
+		if got/100 == 2 {
+			t.Errorf("%s with a write key: %d %v", p, got, out)
+		}
+	}
+	if _, err := b.store.GetFlowByName(context.Background(), "survivor"); err != nil {
+		t.Fatalf("the database was cleared: %v", err)
+	}
+}
