@@ -427,3 +427,22 @@ func TestScopeIncludes(t *testing.T) {
 		t.Error("unknown scopes must include nothing")
 	}
 }
+
+// BenchmarkAuthenticateCached is the per-request cost on a warm server.
+func BenchmarkAuthenticateCached(b *testing.B) {
+	st := newKeyStore()
+	a := auth.New(auth.Config{Store: st})
+	key, _, err := a.Create(context.Background(), auth.CreateParams{Name: "k", Scope: core.ScopeWrite})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := a.Authenticate(ctx, key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
