@@ -62,7 +62,9 @@ func (f *apiKeyCLI) mode(ctx context.Context, cmd *cobra.Command) (store.Store, 
 	if dbFlag {
 		cfg.DatabaseURL = f.databaseURL
 	}
-	st, err := backend.Open(ctx, cfg.DatabaseURL, cfg.ResultsURL)
+	// Key records are a few hundred bytes: no results store is needed, so
+	// the command works with only the database URL (and its credentials).
+	st, err := backend.Open(ctx, cfg.DatabaseURL, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening %s: %w", shared.RedactURL(cfg.DatabaseURL), err)
 	}
@@ -149,9 +151,10 @@ func newAPIKeyCmd() *cobra.Command {
 
 	var all bool
 	ls := &cobra.Command{
-		Use:   "ls",
-		Short: "List API keys (never the keys themselves)",
-		Args:  cobra.NoArgs,
+		Use:     "ls",
+		Aliases: []string{"list"},
+		Short:   "List API keys (never the keys themselves)",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			st, c, err := f.mode(ctx, cmd)
