@@ -115,8 +115,8 @@ destroy: ## Delete the stack; the table, bucket and secret key are kept unless D
 	bash scripts/destroy.sh
 
 .PHONY: deploy-moto
-deploy-moto: ## cdk deploy to moto; the deployed functions (environment, code dir) to .cache/cdk-e2e/deployed.json
-	bash scripts/e2e-deploy-moto.sh
+deploy-moto: ## cdk deploy to moto, then the deployed code with its deployed environment under the Lambda RIE (health, 401, key, write, tick)
+	CHECK=1 bash scripts/e2e-deploy-moto.sh
 
 .PHONY: lint-scripts
 lint-scripts: ## shellcheck localstack/*.sh and scripts/*.sh (Debian: apt-get install -y shellcheck)

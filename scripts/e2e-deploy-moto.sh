@@ -11,7 +11,9 @@
 # with neither set, a moto is started for the run and stopped afterwards.
 # The functions are built for the host architecture (x86_64 here) with
 # `-c arch=...`, since the emulator runs them natively. OUT defaults to
-# .cache/cdk-e2e/deployed.json; STACK defaults to OrreryE2E.
+# .cache/cdk-e2e/deployed.json; STACK defaults to OrreryE2E. With CHECK=1 the
+# deployed code then runs under the emulator with its deployed environment
+# (scripts/e2e-deploy-check.py: health, 401, a key, a write, a scheduler tick).
 # moto skips AWS::ApiGatewayV2::*, S3 bucket policies and CloudWatch alarms,
 # returns no stack outputs, never fires the rule and never runs the code.
 set -euo pipefail
@@ -64,3 +66,9 @@ STACK=$stack ARCH=$arch ASSET_DIR=$asset_dir CDK_OUT=$cdk_out REQUIRE_APPROVAL=n
 
 bin/stackctl functions -stack "$stack" -cdk-out "$cdk_out" -out "$out_json"
 echo "e2e-deploy: deployed $stack to moto at $AWS_ENDPOINT_URL in $(($(date +%s) - start))s; functions: $out_json" >&2
+
+if [[ "${CHECK:-0}" == 1 ]]; then
+  make --no-print-directory build >/dev/null
+  bash tests/lambda/install-rie.sh
+  python3 scripts/e2e-deploy-check.py "$out_json" "$AWS_ENDPOINT_URL"
+fi
