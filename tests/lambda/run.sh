@@ -49,6 +49,7 @@ TABLE="orrery-lambda-$run_id"
 BUCKET="orrery-lambda-$run_id"
 
 pids=()
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
   local status=$?
   if [[ -n "${gw_pid:-}" ]] && kill -0 "$gw_pid" 2>/dev/null; then
@@ -92,7 +93,7 @@ fn_env=(
   "ORRERY_DATABASE_URL=dynamodb://$TABLE?region=us-east-1&endpoint=$MOTO"
   "ORRERY_RESULTS_URL=s3://$BUCKET/results?region=us-east-1&endpoint=$MOTO"
   "ORRERY_SECRET_KEY=$secret"
-  "ORRERY_LOG_LEVEL=${ORRERY_LOG_LEVEL:-warn}"
+  "ORRERY_LOG_LEVEL=${ORRERY_LOG_LEVEL:-info}"
 )
 
 # The stack creates the table and bucket before any function runs.
@@ -101,14 +102,14 @@ code="$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$MOTO/$BUCKET")"
 env -i "${fn_env[@]}" "$ORRERY_BIN" database reset --yes >/dev/null
 say "table $TABLE and bucket $BUCKET in moto at $MOTO"
 
-# start_rie NAME FUNCTION TIMEOUT: one emulator in its own process group;
-# prints its invoke URL.
+# start_rie NAME FUNCTION TIMEOUT MEMORY: one emulator in its own process
+# group, with the stack's timeout (s) and memory (MB); prints its invoke URL.
 start_rie() {
-  local name=$1 fn=$2 timeout=$3 port rport
+  local name=$1 fn=$2 timeout=$3 memory=$4 port rport
   port="$(free_port)"; rport="$(free_port)"
   while [[ "$rport" == "$port" ]]; do rport="$(free_port)"; done
   setsid env -i "${fn_env[@]}" \
-    AWS_LAMBDA_FUNCTION_NAME="orrery-$fn" AWS_LAMBDA_FUNCTION_TIMEOUT="$timeout" AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512 \
+    AWS_LAMBDA_FUNCTION_NAME="orrery-$fn" AWS_LAMBDA_FUNCTION_TIMEOUT="$timeout" AWS_LAMBDA_FUNCTION_MEMORY_SIZE="$memory" \
     "$RIE" --log-level info --runtime-interface-emulator-address "127.0.0.1:$port" --runtime-api-address "127.0.0.1:$rport" \
     "$ROOT/bin/lambda-host/$fn/bootstrap" >"$LOGS/rie-$name.log" 2>&1 </dev/null &
   pids+=("$!")
@@ -126,14 +127,15 @@ cold_start() {
   printf 'lambda: cold start %-12s init %7s ms (RIE INIT REPORT), first invocation %4.0f ms end to end\n' "$name" "${init:-?}" "$(awk -v t="$t" 'BEGIN { print t * 1000 }')" >&2
 }
 
+# shellcheck disable=SC2016 # literal $default, the HTTP API's route and stage
 health='{"version":"2.0","routeKey":"$default","rawPath":"/api/health","rawQueryString":"","headers":{},"requestContext":{"stage":"$default","http":{"method":"GET","path":"/api/health","sourceIp":"127.0.0.1"}},"isBase64Encoded":false}'
 tick='{"version":"0","id":"cold-start","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{}}'
 
 api_urls=()
 for i in $(seq 1 "$N_API"); do
-  api_urls+=("$(start_rie "api-$i" api 30)")
+  api_urls+=("$(start_rie "api-$i" api 29 512)")
 done
-sched_url="$(start_rie scheduler scheduler 60)"
+sched_url="$(start_rie scheduler scheduler 50 256)"
 # One at a time, so each init is measured on an idle machine.
 for i in $(seq 1 "$N_API"); do cold_start "api-$i" "${api_urls[$((i - 1))]}" "$health"; done
 cold_start scheduler "$sched_url" "$tick"
