@@ -146,7 +146,10 @@ var errIntegrationTimeout = errors.New("integration timeout")
 
 // invokeWithTimeout waits at most timeout for the function. The invocation
 // itself is not cancelled: like Lambda after API Gateway gave up, the
-// function runs on (and its emulator stays busy) until it finishes.
+// function runs on (and its emulator stays busy) until it finishes. With a
+// Pool the timeout includes any wait for a free emulator, which a real HTTP
+// API does not have; the gateway's exit line reports how many calls queued
+// (none in the compat suite with four emulators).
 func invokeWithTimeout(ctx context.Context, fn Invoker, payload []byte, timeout time.Duration) ([]byte, error) {
 	type result struct {
 		out []byte
