@@ -146,6 +146,11 @@ func TestStackResources(t *testing.T) {
 				}
 			}
 		}
+		for _, hourly := range []string{"ProvisionedConcurrency", "ProvisionedThroughput"} {
+			if strings.Contains(tp.raw, hourly) {
+				t.Errorf("the template sets %s: billed by the hour whether used or not", hourly)
+			}
+		}
 		if strings.Contains(tp.raw, `"`+shared.EnvSecretKey+`":`) {
 			t.Errorf("the template names %s itself; only %s belongs in it", shared.EnvSecretKey, shared.EnvSecretKeyParameter)
 		}
