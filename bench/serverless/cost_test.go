@@ -44,7 +44,8 @@ const (
 	priceWRU            = 0.625 / 1e6          // DynamoDB on-demand write request unit
 	priceRRU            = 0.125 / 1e6          // DynamoDB on-demand read request unit
 	priceLogGB          = 0.50                 // CloudWatch Logs ingestion per GB
-	lambdaMemoryGB      = 256.0 / 1024         // the stack's function memory
+	apiMemoryGB         = 512.0 / 1024         // the stack's API function memory (infra: apiMemoryMB)
+	tickMemoryGB        = 256.0 / 1024         // the stack's scheduler function memory (schedulerMemoryMB)
 	fullCoreGB          = 1769.0 / 1024        // Lambda gives one full vCPU at 1,769 MB
 	dynamoLatency       = 5 * time.Millisecond // assumed in-region DynamoDB round trip (p50 is single-digit ms)
 	ticksPerMonth       = 30 * 24 * 60         // the EventBridge rule fires every minute
@@ -129,10 +130,10 @@ func cpu() time.Duration {
 }
 
 // lambdaSeconds models billed Lambda time for work that used cpuTime of a
-// full core and made calls DynamoDB round trips: at lambdaMemoryGB the
-// function gets lambdaMemoryGB/fullCoreGB of a core.
-func lambdaSeconds(cpuTime time.Duration, calls float64) float64 {
-	return cpuTime.Seconds()*fullCoreGB/lambdaMemoryGB + calls*dynamoLatency.Seconds()
+// full core and made calls DynamoDB round trips: with memGB of memory a
+// function gets memGB/fullCoreGB of a core.
+func lambdaSeconds(cpuTime time.Duration, calls, memGB float64) float64 {
+	return cpuTime.Seconds()*fullCoreGB/memGB + calls*dynamoLatency.Seconds()
 }
 
 // BenchmarkTaskRunTransitionCost drives task runs Pending -> Running ->
@@ -169,10 +170,10 @@ func BenchmarkTaskRunTransitionCost(b *testing.B) {
 	calls := float64(f.calls.n.Load()-calls0) / n
 	cpuPer := (cpu() - cpu0) / time.Duration(n)
 	wall := time.Since(start) / time.Duration(n)
-	sec := lambdaSeconds(cpuPer, calls)
+	sec := lambdaSeconds(cpuPer, calls, apiMemoryGB)
 	// One START/END/REPORT triple (~350 bytes) per invocation unless the
 	// stack's system log level drops them; counted to be safe.
-	perM := 1e6 * (priceHTTPAPIRequest + priceLambdaRequest + sec*lambdaMemoryGB*priceLambdaGBSecond +
+	perM := 1e6 * (priceHTTPAPIRequest + priceLambdaRequest + sec*apiMemoryGB*priceLambdaGBSecond +
 		rru*priceRRU + wru*priceWRU + 350/1e9*priceLogGB)
 	b.ReportMetric(rru, "rru/transition")
 	b.ReportMetric(wru, "wru/transition")
@@ -211,8 +212,8 @@ func BenchmarkIdleTickCost(b *testing.B) {
 	rru, wru := (rcu-rcu0)/n, (wcu-wcu0)/n
 	calls := float64(f.calls.n.Load()-calls0) / n
 	cpuPer := (cpu() - cpu0) / time.Duration(n)
-	sec := lambdaSeconds(cpuPer, calls)
-	perTick := priceLambdaRequest + sec*lambdaMemoryGB*priceLambdaGBSecond + rru*priceRRU + wru*priceWRU + 350/1e9*priceLogGB
+	sec := lambdaSeconds(cpuPer, calls, tickMemoryGB)
+	perTick := priceLambdaRequest + sec*tickMemoryGB*priceLambdaGBSecond + rru*priceRRU + wru*priceWRU + 350/1e9*priceLogGB
 	b.ReportMetric(rru, "rru/tick")
 	b.ReportMetric(wru, "wru/tick")
 	b.ReportMetric(calls, "dynamodb-calls/tick")
