@@ -9,10 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 localstack_up
 
 assets="$root/bin/lambda-$arch"
-for f in api scheduler; do
-  (cd "$root" && GOOS=linux GOARCH=$goarch CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
-    -o "$assets/$f/bootstrap" "./functions/$f")
-done
+bash "$root/scripts/build-lambda.sh" "$arch" "$assets"
 
 context=(-c "stackName=$stack" -c "arch=$arch" -c "assetDir=$assets" -c "secretKeyParameter=$param" -c destroyData=true)
 cdklocal bootstrap "aws://000000000000/$AWS_REGION" "${context[@]}" --output "$out/cdk.out"

@@ -25,8 +25,8 @@ mkdir -p "$CDK_HOME" "$out"
 # LocalStack runs the functions in Docker containers of the host's
 # architecture.
 case "$(uname -m)" in
-  aarch64 | arm64) arch=arm64 goarch=arm64 ;;
-  *) arch=x86_64 goarch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) arch=x86_64 ;;
 esac
 
 cdklocal() {

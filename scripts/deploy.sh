@@ -24,12 +24,7 @@ case "$arch" in
     ;;
   x86_64)
     asset_dir=${ASSET_DIR:-bin/lambda-x86_64}
-    if [[ -z "${ASSET_DIR:-}" ]]; then
-      for f in api scheduler; do
-        GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
-          -o "$asset_dir/$f/bootstrap" "./functions/$f"
-      done
-    fi
+    if [[ -z "${ASSET_DIR:-}" ]]; then bash scripts/build-lambda.sh x86_64 "$asset_dir"; fi
     ;;
   *) echo "deploy: ARCH must be arm64 or x86_64, got $arch" >&2; exit 2 ;;
 esac

@@ -52,12 +52,7 @@ cdk_out=.cache/cdk-e2e/cdk.out
 
 start=$(date +%s)
 if [[ "$arch" == arm64 ]]; then asset_dir=bin/lambda; else asset_dir=bin/lambda-x86_64; fi
-if [[ "$arch" == arm64 ]]; then make --no-print-directory lambda; else
-  for f in api scheduler; do
-    GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
-      -o "$asset_dir/$f/bootstrap" "./functions/$f"
-  done
-fi
+if [[ "$arch" == arm64 ]]; then make --no-print-directory lambda; else bash scripts/build-lambda.sh "$arch" "$asset_dir"; fi
 bash scripts/cdk.sh bootstrap "aws://$account/$AWS_REGION" --output "$cdk_out" \
   -c stackName="$stack" -c arch="$arch" -c assetDir="$asset_dir" >"$work/bootstrap.log" 2>&1 ||
   { cat "$work/bootstrap.log" >&2; exit 1; }
