@@ -13,6 +13,7 @@ Standard library only.
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -124,9 +125,10 @@ def main():
     for name in ("api", "scheduler"):
         text = open(os.path.join(logs, name + ".log")).read()
         m = re.search(r"INIT REPORT\(durationMs: ([0-9.]+)\)", text)
-        print(f"e2e-deploy-check: {name} INIT {m.group(1) if m else '?'} ms (log {logs}/{name}.log)")
+        print(f"e2e-deploy-check: {name} INIT {m.group(1) if m else '?'} ms")
     if failures:
-        raise SystemExit(f"e2e-deploy-check: {len(failures)} check(s) failed: {', '.join(failures)}")
+        raise SystemExit(f"e2e-deploy-check: {len(failures)} check(s) failed: {', '.join(failures)}; logs in {logs}")
+    shutil.rmtree(logs)
 
 
 if __name__ == "__main__":
