@@ -106,6 +106,10 @@ test-infra: ## CDK template assertion tests + cdk synth (stub function code)
 	  echo "bash scripts/cdk.sh synth -q -c assetDir=$$stub -o $$stub/cdk.out"; \
 	  bash scripts/cdk.sh synth -q -c assetDir=$$stub -o $$stub/cdk.out; rc=$$?; rm -rf $$stub; exit $$rc
 
+.PHONY: bootstrap
+bootstrap: lambda ## cdk bootstrap the current AWS account/region (once, before the first deploy)
+	bash scripts/cdk.sh bootstrap
+
 .PHONY: deploy
 deploy: ## Deploy to the current AWS account/region (STACK=Orrery ARCH=arm64; creates the secret key once)
 	bash scripts/deploy.sh
