@@ -26,7 +26,8 @@ run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery
 	$(BIN) server start
 
 .PHONY: test
-test: test-go compat compat-dynamodb bench-smoke ## Run every test: Go (race), Prefect compat on SQLite and DynamoDB, benchmark smoke
+test: build ## Run every test: Go (race); the stock client on SQLite and through the Lambda shape (RIE + moto, API keys); CDK template tests + synth; cdk deploy to moto; shellcheck; benchmark smoke
+	bash scripts/test-lanes.sh
 
 .PHONY: test-go
 test-go: ## Go unit, conformance and API tests with the race detector (starts PostgreSQL and moto's DynamoDB)
@@ -41,7 +42,7 @@ compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)
 	ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh
 
 .PHONY: compat-dynamodb
-compat-dynamodb: build ## The compat suite with Orrery on DynamoDB (moto's emulator, a fresh table)
+compat-dynamodb: build ## The compat suite with the server on DynamoDB (moto, a fresh table; make test runs the Lambda shape instead)
 	bash scripts/with-backends.sh bash -c 'ORRERY_COMPAT_DATABASE_URL="dynamodb://{unique}?region=us-east-1&endpoint=$$ORRERY_TEST_DYNAMODB_ENDPOINT" ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh'
 
 .PHONY: compat-postgres
@@ -124,4 +125,4 @@ deploy-moto: ## cdk deploy to moto, then the deployed code with its deployed env
 
 .PHONY: lint-scripts
 lint-scripts: ## shellcheck localstack/*.sh and scripts/*.sh (Debian: apt-get install -y shellcheck)
-	shellcheck -x localstack/*.sh scripts/*.sh
+	shellcheck -x -S warning localstack/*.sh scripts/*.sh tests/*/*.sh bench/*.sh .ci/run

@@ -82,15 +82,14 @@ cmd_start() {
   if [ -f "${dir}/moto.pid" ] && kill -0 "$(cat "${dir}/moto.pid")" 2>/dev/null; then
     die "already running (pid $(cat "${dir}/moto.pid")); stop it first"
   fi
-  local port attempt
-  for attempt in 1 2 3; do
+  local port
+  for _ in 1 2 3; do
     port="$(free_port)"
     write_launcher "${dir}/moto_server_serial.py"
     nohup "${VENV}/bin/python" "${dir}/moto_server_serial.py" -H 127.0.0.1 -p "${port}" >"${dir}/moto.log" 2>&1 &
     echo $! >"${dir}/moto.pid"
     echo "${port}" >"${dir}/moto.port"
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
       if ! kill -0 "$(cat "${dir}/moto.pid")" 2>/dev/null; then
         break # exited (port taken?): try another port
       fi

@@ -22,7 +22,7 @@ MARKER=.postgres-local
 # pg_bin prints the bin directory of the newest installed server.
 pg_bin() {
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   [ -n "${d}" ] && [ -x "${d}/initdb" ] || return 1
   echo "${d}"
 }

@@ -22,7 +22,8 @@ cleanup() {
 trap cleanup EXIT
 pg=$(bash "$here/postgres-local.sh" start "$tmp/pg")
 moto=$(bash "$here/moto-local.sh" start "$tmp/moto")
-export "$pg" "$moto"
+# Each is a NAME=value line printed by its start command.
+export "${pg?}" "${moto?}"
 export ORRERY_REQUIRE_BACKENDS=1
 echo "backends: $ORRERY_TEST_POSTGRES_URL $ORRERY_TEST_DYNAMODB_ENDPOINT" >&2
 "$@"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test-lanes.sh: `make test` in two lanes, so the CDK module's long first
+# compile overlaps the client suites instead of adding to them.
+#
+#   clients (foreground, streamed): test-go compat compat-lambda deploy-moto bench-smoke
+#   stack   (background, logged):   test-infra lint-scripts
+#
+# The stack lane never builds bin/orrery or the function binaries, which the
+# client lane runs, so the lanes share no outputs. Exits non-zero if either
+# lane failed, after printing the stack lane's log.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root" || exit 2
+log=$(mktemp /tmp/orrery-stack-lane.XXXXXX)
+start=$(date +%s)
+make --no-print-directory test-infra lint-scripts >"$log" 2>&1 &
+stack=$!
+make --no-print-directory test-go compat compat-lambda deploy-moto bench-smoke
+clients=$?
+echo "== client lane: exit $clients after $(($(date +%s) - start)) s"
+wait "$stack"
+stack_rc=$?
+echo "== stack lane (test-infra lint-scripts): exit $stack_rc after $(($(date +%s) - start)) s"
+cat "$log"
+rm -f "$log"
+if ((clients != 0 || stack_rc != 0)); then
+  echo "== make test FAILED (client lane $clients, stack lane $stack_rc)"
+  exit 1
+fi
+echo "== make test passed in $(($(date +%s) - start)) s"
