@@ -186,7 +186,13 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 			Timeout:      timeout,
 			Environment:  &env,
 			LogGroup:     logs,
-			Role:         role,
+			// JSON logs with platform lines at WARN: Lambda drops the
+			// START/END/REPORT lines of every invocation (~350 bytes each,
+			// billed as log ingestion); duration and errors stay in the
+			// function's CloudWatch metrics. Orrery's own lines are JSON.
+			LoggingFormat:    awslambda.LoggingFormat_JSON,
+			SystemLogLevelV2: awslambda.SystemLogLevel_WARN,
+			Role:             role,
 		})
 		grantFunction(role, logs, table, bucket, paramArn, tableActions)
 		return fn

@@ -271,6 +271,9 @@ func TestStackResources(t *testing.T) {
 			if env[shared.EnvSecretKeyParameter] != "/orrery/Test/secret-key" {
 				t.Errorf("%s: %s = %v", id, shared.EnvSecretKeyParameter, env[shared.EnvSecretKeyParameter])
 			}
+			if lc := p["LoggingConfig"].(map[string]any); lc["LogFormat"] != "JSON" || lc["SystemLogLevel"] != "WARN" {
+				t.Errorf("%s: LoggingConfig %v, want JSON with system lines at WARN (no per-invocation REPORT lines)", id, lc)
+			}
 			if _, ok := p["LoggingConfig"].(map[string]any)["LogGroup"]; !ok {
 				t.Errorf("%s: no LoggingConfig.LogGroup", id)
 			}
