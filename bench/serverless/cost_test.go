@@ -43,7 +43,6 @@ const (
 	priceLambdaGBSecond = 0.0000133334         // Lambda arm64 compute
 	priceWRU            = 0.625 / 1e6          // DynamoDB on-demand write request unit
 	priceRRU            = 0.125 / 1e6          // DynamoDB on-demand read request unit
-	priceLogGB          = 0.50                 // CloudWatch Logs ingestion per GB
 	apiMemoryGB         = 512.0 / 1024         // the stack's API function memory (infra: apiMemoryMB)
 	tickMemoryGB        = 256.0 / 1024         // the stack's scheduler function memory (schedulerMemoryMB)
 	fullCoreGB          = 1769.0 / 1024        // Lambda gives one full vCPU at 1,769 MB
@@ -171,10 +170,10 @@ func BenchmarkTaskRunTransitionCost(b *testing.B) {
 	cpuPer := (cpu() - cpu0) / time.Duration(n)
 	wall := time.Since(start) / time.Duration(n)
 	sec := lambdaSeconds(cpuPer, calls, apiMemoryGB)
-	// One START/END/REPORT triple (~350 bytes) per invocation unless the
-	// stack's system log level drops them; counted to be safe.
+	// No log ingestion: the stack drops Lambda's per-invocation platform
+	// lines (system log level WARN) and the API logs only errors.
 	perM := 1e6 * (priceHTTPAPIRequest + priceLambdaRequest + sec*apiMemoryGB*priceLambdaGBSecond +
-		rru*priceRRU + wru*priceWRU + 350/1e9*priceLogGB)
+		rru*priceRRU + wru*priceWRU)
 	b.ReportMetric(rru, "rru/transition")
 	b.ReportMetric(wru, "wru/transition")
 	b.ReportMetric(calls, "dynamodb-calls/transition")
@@ -213,7 +212,7 @@ func BenchmarkIdleTickCost(b *testing.B) {
 	calls := float64(f.calls.n.Load()-calls0) / n
 	cpuPer := (cpu() - cpu0) / time.Duration(n)
 	sec := lambdaSeconds(cpuPer, calls, tickMemoryGB)
-	perTick := priceLambdaRequest + sec*tickMemoryGB*priceLambdaGBSecond + rru*priceRRU + wru*priceWRU + 350/1e9*priceLogGB
+	perTick := priceLambdaRequest + sec*tickMemoryGB*priceLambdaGBSecond + rru*priceRRU + wru*priceWRU
 	b.ReportMetric(rru, "rru/tick")
 	b.ReportMetric(wru, "wru/tick")
 	b.ReportMetric(calls, "dynamodb-calls/tick")
