@@ -57,11 +57,13 @@ cleanup() {
     wait "$gw_pid" 2>/dev/null || true
     grep -h "gateway stopped" "$LOGS/gateway.log" >&2 || true
   fi
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  done
+  # Each emulator leads a process group holding its function process.
+  if ((${#pids[@]})); then
+    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    sleep 0.5
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  fi
   if ((status != 0)); then
     say "failed ($status); logs in $LOGS"
     for f in "$LOGS"/gateway.log "$LOGS"/rie-*.log; do
@@ -103,7 +105,9 @@ env -i "${fn_env[@]}" "$ORRERY_BIN" database reset --yes >/dev/null
 say "table $TABLE and bucket $BUCKET in moto at $MOTO"
 
 # start_rie NAME FUNCTION TIMEOUT MEMORY: one emulator in its own process
-# group, with the stack's timeout (s) and memory (MB); prints its invoke URL.
+# group (setsid: the cleanup stops it with its function), with the stack's
+# timeout (s) and memory (MB); sets rie_url to its invoke URL. Not called in
+# $(...): the pid must reach this shell's pids.
 start_rie() {
   local name=$1 fn=$2 timeout=$3 memory=$4 port rport
   port="$(free_port)"; rport="$(free_port)"
@@ -114,7 +118,7 @@ start_rie() {
     "$ROOT/bin/lambda-host/$fn/bootstrap" >"$LOGS/rie-$name.log" 2>&1 </dev/null &
   pids+=("$!")
   wait_port "$port"
-  echo "http://127.0.0.1:$port/2015-03-31/functions/function/invocations"
+  rie_url="http://127.0.0.1:$port/2015-03-31/functions/function/invocations"
 }
 
 # cold_start NAME URL PAYLOAD: the first invocation (the emulator inits the
@@ -133,9 +137,11 @@ tick='{"version":"0","id":"cold-start","detail-type":"Scheduled Event","source":
 
 api_urls=()
 for i in $(seq 1 "$N_API"); do
-  api_urls+=("$(start_rie "api-$i" api 29 512)")
+  start_rie "api-$i" api 29 512
+  api_urls+=("$rie_url")
 done
-sched_url="$(start_rie scheduler scheduler 50 256)"
+start_rie scheduler scheduler 50 256
+sched_url="$rie_url"
 # One at a time, so each init is measured on an idle machine.
 for i in $(seq 1 "$N_API"); do cold_start "api-$i" "${api_urls[$((i - 1))]}" "$health"; done
 cold_start scheduler "$sched_url" "$tick"
