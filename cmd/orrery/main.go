@@ -41,6 +41,7 @@ Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_SECRET_KEY                 base64 32-byte key that encrypts block secrets
   ORRERY_SECRET_KEY_FILE            key file used when ORRERY_SECRET_KEY is unset
                                     (default ~/.orrery/secret.key, created on first use)
+  ORRERY_SECRET_KEY_PARAMETER       Lambda functions only: SSM SecureString holding that key
   ORRERY_MAX_BODY_BYTES             request body limit (16 MiB)
   ORRERY_HOME                       state directory (~/.orrery)
   ORRERY_LOG_LEVEL                  debug, info (default), warn, error
