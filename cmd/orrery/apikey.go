@@ -161,7 +161,7 @@ func newAPIKeyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var keys []apiKeyRow
+			var keys []auth.View
 			if st != nil {
 				defer st.Close()
 				ks, err := st.ListAPIKeys(ctx, &store.APIKeyQuery{IncludeRevoked: all})
@@ -169,13 +169,12 @@ func newAPIKeyCmd() *cobra.Command {
 					return err
 				}
 				for _, k := range ks {
-					keys = append(keys, apiKeyRow{ID: k.ID, Name: k.Name, Scope: k.Scope, Created: k.Created, Expires: k.Expires,
-						Revoked: k.Revoked, LastUsed: k.LastUsed, CreatedBy: k.CreatedBy})
+					keys = append(keys, auth.ViewOf(k))
 				}
 			} else {
 				// The API pages; read every page.
 				for offset := 0; ; offset += api.DefaultLimit {
-					var page []apiKeyRow
+					var page []auth.View
 					if err := c.Do(ctx, http.MethodPost, "/api_keys/filter", map[string]any{"include_revoked": all, "offset": offset}, &page); err != nil {
 						return err
 					}
@@ -186,7 +185,7 @@ func newAPIKeyCmd() *cobra.Command {
 				}
 			}
 			if keys == nil {
-				keys = []apiKeyRow{}
+				keys = []auth.View{}
 			}
 			return f.print(cmd.OutOrStdout(), keys, []string{"ID", "NAME", "SCOPE", "CREATED", "EXPIRES", "LAST USED", "REVOKED"}, func() [][]string {
 				var rows [][]string
@@ -209,7 +208,7 @@ func newAPIKeyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var k apiKeyRow
+			var k auth.View
 			if st != nil {
 				defer st.Close()
 				rk, err := st.RevokeAPIKey(ctx, &store.RevokeAPIKeyParams{ID: args[0], At: time.Now()})
@@ -217,7 +216,7 @@ func newAPIKeyCmd() *cobra.Command {
 					return err
 				}
 				auditLocal(ctx, st, http.MethodDelete, "/api/api_keys/"+args[0], http.StatusOK)
-				k = apiKeyRow{ID: rk.ID, Name: rk.Name, Scope: rk.Scope, Revoked: rk.Revoked}
+				k = auth.ViewOf(rk)
 			} else if err := c.Do(ctx, http.MethodDelete, "/api_keys/"+url.PathEscape(args[0]), nil, &k); err != nil {
 				return err
 			}
@@ -230,18 +229,6 @@ func newAPIKeyCmd() *cobra.Command {
 	}
 	root.AddCommand(create, ls, revoke)
 	return root
-}
-
-// apiKeyRow is a key as listed (the API's shape).
-type apiKeyRow struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Scope     core.Scope `json:"scope"`
-	Created   core.Time  `json:"created"`
-	Expires   *core.Time `json:"expires"`
-	Revoked   *core.Time `json:"revoked"`
-	LastUsed  *core.Time `json:"last_used"`
-	CreatedBy string     `json:"created_by"`
 }
 
 func when(t *core.Time) string {

@@ -79,7 +79,7 @@ func TestAPIKeyLocal(t *testing.T) {
 	if !strings.Contains(out, "Revoked API key "+created.ID) {
 		t.Fatalf("revoke:\n%s", out)
 	}
-	var listed []apiKeyRow
+	var listed []auth.View
 	if err := json.Unmarshal([]byte(mustRun(t, "api-key", "ls", "-o", "json")), &listed); err != nil || len(listed) != 1 {
 		t.Fatalf("ls after revoke: %v %+v", err, listed)
 	}

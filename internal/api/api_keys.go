@@ -13,25 +13,6 @@ import (
 	"github.com/orrery-dev/orrery/internal/store"
 )
 
-// apiKeyOut is an API key as the API shows it: never the hash.
-type apiKeyOut struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Scope     core.Scope `json:"scope"`
-	Created   core.Time  `json:"created"`
-	Expires   *core.Time `json:"expires"`
-	Revoked   *core.Time `json:"revoked"`
-	LastUsed  *core.Time `json:"last_used"`
-	CreatedBy string     `json:"created_by"`
-	// Key is set only in the answer to create: it is shown once.
-	Key string `json:"key,omitempty"`
-}
-
-func apiKeyView(k *core.APIKey) apiKeyOut {
-	return apiKeyOut{ID: k.ID, Name: k.Name, Scope: k.Scope, Created: k.Created, Expires: k.Expires, Revoked: k.Revoked,
-		LastUsed: k.LastUsed, CreatedBy: k.CreatedBy}
-}
-
 // apiKeyCreate is the body of POST /api/api_keys/.
 type apiKeyCreate struct {
 	Name  string     `json:"name"`
@@ -76,7 +57,7 @@ func (s *Server) registerAPIKeyRoutes() {
 		if err != nil {
 			return err
 		}
-		out := apiKeyView(k)
+		out := auth.ViewOf(k)
 		out.Key = key
 		writeJSON(w, http.StatusCreated, out)
 		return nil
@@ -95,14 +76,14 @@ func (s *Server) registerAPIKeyRoutes() {
 		if q.Page, err = fb.page(DefaultLimit, DefaultLimit); err != nil {
 			return err
 		}
-		out := []apiKeyOut{}
+		out := []auth.View{}
 		if q.Limit >= 0 {
 			ks, err := s.store.ListAPIKeys(r.Context(), q)
 			if err != nil {
 				return err
 			}
 			for _, k := range ks {
-				out = append(out, apiKeyView(k))
+				out = append(out, auth.ViewOf(k))
 			}
 		}
 		writeJSON(w, http.StatusOK, out)
@@ -120,7 +101,7 @@ func (s *Server) registerAPIKeyRoutes() {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, apiKeyView(k))
+		writeJSON(w, http.StatusOK, auth.ViewOf(k))
 		return nil
 	})
 	s.handle("POST "+strings.TrimPrefix(auditPath, "/api"), "Admin", "Audit records of admin actions, newest first (admin; body {limit, offset})", func(w http.ResponseWriter, r *http.Request) error {
