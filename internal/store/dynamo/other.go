@@ -204,7 +204,7 @@ func (s *Store) InsertScheduledRuns(ctx context.Context, runs []*core.FlowRun) (
 	var keys []item
 	for _, r := range runs {
 		if r.IdempotencyKey != nil {
-			keys = append(keys, keyOf(uniq("fr", r.FlowID.String(), *r.IdempotencyKey), "U"))
+			keys = append(keys, keyOf(idempotencyPK(r), "U"))
 		}
 	}
 	taken := map[string]bool{}
@@ -219,7 +219,7 @@ func (s *Store) InsertScheduledRuns(ctx context.Context, runs []*core.FlowRun) (
 	}
 	n := 0
 	for _, r := range runs {
-		if r.IdempotencyKey != nil && taken[uniq("fr", r.FlowID.String(), *r.IdempotencyKey)] {
+		if r.IdempotencyKey != nil && taken[idempotencyPK(r)] {
 			continue
 		}
 		_, created, err := s.CreateFlowRun(ctx, r)

@@ -155,6 +155,12 @@ func (s *Store) flowRunItem(ctx context.Context, r *core.FlowRun) (item, string,
 	return it, blob, nil
 }
 
+// idempotencyPK is the key of the unique item that claims a flow run's
+// (flow, idempotency key) pair; r.IdempotencyKey must be set.
+func idempotencyPK(r *core.FlowRun) string {
+	return uniq("fr", r.FlowID.String(), *r.IdempotencyKey)
+}
+
 func (s *Store) CreateFlowRun(ctx context.Context, r *core.FlowRun) (*core.FlowRun, bool, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		out, created, retry, err := s.insertFlowRun(ctx, r)
@@ -180,7 +186,7 @@ func (s *Store) insertFlowRun(ctx context.Context, r *core.FlowRun) (out *core.F
 	var ws []types.TransactWriteItem
 	runAt := 0
 	if r.IdempotencyKey != nil {
-		ws = append(ws, s.txUnique(uniq("fr", r.FlowID.String(), *r.IdempotencyKey), r.ID))
+		ws = append(ws, s.txUnique(idempotencyPK(r), r.ID))
 		runAt = 1
 	}
 	ws = append(ws, s.txPut(it, "attribute_not_exists(pk)", nil))
@@ -301,7 +307,7 @@ func (s *Store) deleteFlowRunCascade(ctx context.Context, r *core.FlowRun) error
 	}
 	var extra []item
 	if r.IdempotencyKey != nil {
-		extra = append(extra, keyOf(uniq("fr", r.FlowID.String(), *r.IdempotencyKey), "U"))
+		extra = append(extra, keyOf(idempotencyPK(r), "U"))
 	}
 	return s.deleteRunItems(ctx, pFlowRun+r.ID.String(), pFlowRunState, extra...)
 }
