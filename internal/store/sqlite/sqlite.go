@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -125,7 +126,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("applying the schema: %w", err)
+		return nil, openError(path, err)
 	}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
@@ -435,4 +436,33 @@ func prefixCols(prefix, cols string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// openError explains a failure to open or initialise the database file at
+// path: SQLite's own text ("unable to open database file (14)") names
+// neither the file nor the reason, so the usual causes are checked here.
+func openError(path string, err error) error {
+	if path == ":memory:" {
+		return fmt.Errorf("applying the schema: %w", err)
+	}
+	msg := strings.ToLower(err.Error())
+	dir := filepath.Dir(path)
+	cause := err.Error()
+	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+		cause = "it is a directory, not a file"
+	} else if dst, derr := os.Stat(dir); derr != nil {
+		cause = fmt.Sprintf("its directory %s does not exist", dir)
+	} else if !dst.IsDir() {
+		cause = fmt.Sprintf("%s is not a directory", dir)
+	} else if strings.Contains(msg, "not a database") {
+		cause = "the file exists but is not a SQLite database"
+	} else if strings.Contains(msg, "readonly") || strings.Contains(msg, "unable to open") {
+		if f, werr := os.CreateTemp(dir, ".orrery-probe-*"); werr != nil {
+			cause = fmt.Sprintf("the directory %s is not writable (%v)", dir, errors.Unwrap(werr))
+		} else {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
+	return fmt.Errorf("opening the SQLite database %s: %s", path, cause)
 }
