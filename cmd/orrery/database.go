@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,8 +27,10 @@ func newDatabaseCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "This deletes ALL data in %s. Continue? [y/N] ", shared.RedactURL(cfg.DatabaseURL))
 				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					fmt.Fprintln(cmd.OutOrStdout(), "Aborted.")
-					return nil
+					// A refusal is a failure, as in `prefect orion database
+					// reset`: a script that piped "n" must not carry on as if
+					// the database were empty.
+					return errors.New("database reset aborted")
 				}
 			}
 			st, err := backend.Open(cmd.Context(), cfg.DatabaseURL, cfg.ResultsURL)

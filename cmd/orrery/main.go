@@ -55,5 +55,26 @@ Configuration comes from flags and ORRERY_* environment variables:
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServerCmd(), newDatabaseCmd(), newAgentCmd(), newDeploymentCmd(), newWorkQueueCmd(), newFlowRunCmd(), newAPIKeyCmd())
+	rejectUnknownSubcommands(root)
 	return root
+}
+
+// rejectUnknownSubcommands makes every command group (a command with
+// subcommands and no action of its own) fail on an unknown subcommand.
+// Cobra only does that for the root: `orrery deployment frobnicate` printed
+// the group's help and exited 0, so a typo in a script went unnoticed.
+func rejectUnknownSubcommands(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		rejectUnknownSubcommands(sub)
+	}
+	if cmd == cmd.Root() || !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		return fmt.Errorf("unknown command %q for %q\nRun '%s --help' for usage", args[0], c.CommandPath(), c.CommandPath())
+	}
 }

@@ -17,6 +17,27 @@ import (
 
 func errUsage(msg string) error { return errors.New(msg) }
 
+// flowNamesOf reads the names of the deployments' flows in one request.
+func flowNamesOf(cmd *cobra.Command, c *client.Client, deps []*core.Deployment) (map[uuid.UUID]string, error) {
+	names := map[uuid.UUID]string{}
+	if len(deps) == 0 {
+		return names, nil
+	}
+	ids := make([]uuid.UUID, 0, len(deps))
+	for _, d := range deps {
+		ids = append(ids, d.FlowID)
+	}
+	var flows []*core.Flow
+	body := map[string]any{"flows": map[string]any{"id": map[string]any{"any_": ids}}}
+	if err := c.Do(cmd.Context(), http.MethodPost, "/flows/filter", body, &flows); err != nil {
+		return nil, err
+	}
+	for _, f := range flows {
+		names[f.ID] = f.Name
+	}
+	return names, nil
+}
+
 func newDeploymentCmd() *cobra.Command {
 	var flags apiFlags
 	root := &cobra.Command{Use: "deployment", Short: "List, inspect and run deployments"}
@@ -28,10 +49,19 @@ func newDeploymentCmd() *cobra.Command {
 			if err := flags.client().Do(cmd.Context(), http.MethodPost, "/deployments/filter", map[string]any{}, &deps); err != nil {
 				return err
 			}
+			if flags.output == "json" {
+				return flags.print(cmd.OutOrStdout(), deps, nil, nil)
+			}
+			flowNames, err := flowNamesOf(cmd, flags.client(), deps)
+			if err != nil {
+				return err
+			}
+			// NAME is FLOW_NAME/DEPLOYMENT_NAME, the form inspect and run take
+			// (as `prefect deployment ls` prints it).
 			return flags.print(cmd.OutOrStdout(), deps, []string{"ID", "NAME", "WORK QUEUE", "SCHEDULE ACTIVE"}, func() [][]string {
 				var rows [][]string
 				for _, d := range deps {
-					rows = append(rows, []string{d.ID.String(), d.Name, str(d.WorkQueueName), fmt.Sprint(d.IsScheduleActive)})
+					rows = append(rows, []string{d.ID.String(), flowNames[d.FlowID] + "/" + d.Name, str(d.WorkQueueName), fmt.Sprint(d.IsScheduleActive)})
 				}
 				return rows
 			})
@@ -228,7 +258,7 @@ func newFlowRunCmd() *cobra.Command {
 	var limit int
 	var states []string
 	ls := &cobra.Command{
-		Use: "ls", Short: "List flow runs (newest first)",
+		Use: "ls", Short: "List flow runs, latest expected start first (as `prefect flow-run ls`; scheduled runs come first)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{"limit": limit, "sort": "EXPECTED_START_TIME_DESC"}
 			if len(states) > 0 {
