@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,20 @@ const (
 	// local server checks keys when it listens on a non-loopback address;
 	// the Lambda functions always check them.
 	EnvAuth = "ORRERY_AUTH"
+	// EnvAllowedHosts adds Host header names (comma list, "*" for any) that
+	// the server answers while API keys are off; localhost, 127.0.0.1,
+	// [::1] and ORRERY_HOST are always allowed.
+	EnvAllowedHosts = "ORRERY_ALLOWED_HOSTS"
+	// EnvCORSOrigins lists the browser origins (comma list, "*" for any)
+	// allowed to call the API besides the server's own.
+	EnvCORSOrigins = "ORRERY_CORS_ORIGINS"
+	// EnvLogFormat is "json" or "text" (default: json unless stderr is a
+	// terminal).
+	EnvLogFormat = "ORRERY_LOG_FORMAT"
+	// EnvReadTimeout and EnvWriteTimeout bound reading a whole request and
+	// writing its response on the local server (Go durations).
+	EnvReadTimeout  = "ORRERY_READ_TIMEOUT"
+	EnvWriteTimeout = "ORRERY_WRITE_TIMEOUT"
 )
 
 // Config is the runtime configuration of a server.
@@ -53,6 +68,14 @@ type Config struct {
 	Auth *bool
 	// ResultsURL names the results store (internal/results.Open): file:///dir or s3://bucket/prefix.
 	ResultsURL string
+	// AllowedHosts and CORSOrigins are ORRERY_ALLOWED_HOSTS and
+	// ORRERY_CORS_ORIGINS split on commas.
+	AllowedHosts, CORSOrigins []string
+	// LogFormat is ORRERY_LOG_FORMAT ("" when unset: the shell decides).
+	LogFormat string
+	// ReadTimeout and WriteTimeout are ORRERY_READ_TIMEOUT and
+	// ORRERY_WRITE_TIMEOUT (0 when unset: the server's defaults).
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -112,7 +135,36 @@ func Load() (Config, error) {
 		}
 		c.Auth = &b
 	}
+	c.AllowedHosts, c.CORSOrigins = SplitList(os.Getenv(EnvAllowedHosts)), SplitList(os.Getenv(EnvCORSOrigins))
+	switch c.LogFormat = os.Getenv(EnvLogFormat); c.LogFormat {
+	case "", "json", "text":
+	default:
+		return c, fmt.Errorf("%s must be json or text, got %q", EnvLogFormat, c.LogFormat)
+	}
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{{EnvReadTimeout, &c.ReadTimeout}, {EnvWriteTimeout, &c.WriteTimeout}} {
+		if v := os.Getenv(d.env); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				return c, fmt.Errorf("%s must be a positive duration such as 60s, got %q", d.env, v)
+			}
+			*d.to = t
+		}
+	}
 	return c, nil
+}
+
+// SplitList splits a comma list, trimming spaces and dropping empty items.
+func SplitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func getenv(k, def string) string {

@@ -229,6 +229,6 @@ func (s *Server) audit(r *http.Request, k *core.APIKey, status int) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()
 	if err := s.store.CreateAuditRecord(ctx, rec); err != nil {
-		s.logger.Error("writing an audit record", "key_id", k.ID, "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.ErrorContext(r.Context(), "writing an audit record", "key_id", k.ID, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 }

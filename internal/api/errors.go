@@ -67,7 +67,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := core.ErrorCode(err)
 	status := codes[code]
 	if code == core.EInternal {
-		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeJSON(w, status, map[string]any{"exception_message": "Internal Server Error"})
 		return
 	}

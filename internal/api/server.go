@@ -8,16 +8,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/metrics"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/internal/store"
+	"github.com/orrery-dev/orrery/shared"
 )
 
 // PrefectVersion is the Prefect release whose API Orrery speaks.
@@ -42,7 +43,8 @@ type Config struct {
 	Now    func() time.Time
 	// MaxBody is the request body limit in bytes (DefaultMaxBody when 0).
 	MaxBody int64
-	// Settings is what GET /api/admin/settings shows.
+	// Settings is what GET /api/admin/settings shows; every string value
+	// that looks like a URL is shown through shared.RedactURL.
 	Settings map[string]any
 	// UIHandler serves everything outside /api (nil: the placeholder page).
 	UIHandler http.Handler
@@ -58,6 +60,21 @@ type Config struct {
 	// rule would make every agent and flow hold a key that can also mint
 	// keys and clear the database.
 	SecretsScope core.Scope
+	// AllowedHosts are Host header names answered, besides localhost,
+	// 127.0.0.1 and [::1], while Auth is nil; "*" allows any. Other hosts
+	// get a 400, which closes DNS rebinding: a web page on
+	// attacker.example whose name resolves to 127.0.0.1 cannot reach a
+	// local server that checks no keys. With keys on the check is off (a
+	// rebound page has no key; behind API Gateway the Host is the
+	// gateway's).
+	AllowedHosts []string
+	// CORSOrigins are browser origins ("https://ui.example:8443") allowed
+	// to call the API besides the server's own; "*" allows any. They are
+	// also the origins trusted by the cross-origin write check.
+	CORSOrigins []string
+	// Metrics, when set, records every request and orchestration answer
+	// and is served at GET /metrics (with a read key when Auth is set).
+	Metrics *metrics.Metrics
 }
 
 // Server holds the API's dependencies.
@@ -73,6 +90,9 @@ type Server struct {
 	routes   []route
 	auth     *auth.Authenticator
 	secrets  core.Scope
+	metrics  *metrics.Metrics
+	hosts    hostPolicy
+	cors     corsPolicy
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -88,8 +108,9 @@ type route struct {
 func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, box: cfg.Secret, logger: cfg.Logger, now: cfg.Now,
-		maxBody: cfg.MaxBody, settings: cfg.Settings, mux: http.NewServeMux(), auth: cfg.Auth,
-		secrets: cfg.SecretsScope,
+		maxBody: cfg.MaxBody, settings: redactSettings(cfg.Settings), mux: http.NewServeMux(), auth: cfg.Auth,
+		secrets: cfg.SecretsScope, metrics: cfg.Metrics,
+		hosts: newHostPolicy(cfg.AllowedHosts), cors: newCORSPolicy(cfg.CORSOrigins),
 	}
 	if s.secrets == "" {
 		s.secrets = core.ScopeWrite
@@ -97,13 +118,15 @@ func New(cfg Config) *Server {
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
+	// Records logged with a request's context carry its id.
+	s.logger = slog.New(requestIDHandler{s.logger.Handler()})
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.maxBody == 0 {
 		s.maxBody = DefaultMaxBody
 	}
-	s.orch = &orchestration.Orchestrator{Store: cfg.Store, Now: s.now}
+	s.orch = &orchestration.Orchestrator{Store: cfg.Store, Now: s.now, Observe: cfg.Metrics.Transition}
 	s.registerRoutes()
 	if cfg.DocsHandler != nil {
 		for _, p := range []string{"/docs", "/docs/", "/redoc", "/redoc/", "/api/docs", "/api/docs/", "/api/redoc"} {
@@ -148,32 +171,49 @@ func (s *Server) document(pattern, tag, summary string) {
 	s.routes = append(s.routes, route{method: method, path: "/api" + path, summary: summary, tag: tag})
 }
 
-// ServeHTTP applies the cross-cutting concerns: panic recovery, CORS, API
-// keys (when Config.Auth is set) and the API version check.
+// ServeHTTP applies the cross-cutting concerns (middleware.go): request
+// id, access log, metrics and panic recovery around the Host check, CORS,
+// the cross-origin write check, API keys (when Config.Auth is set) and the
+// API version check.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.logger.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			writeJSON(w, http.StatusInternalServerError, map[string]any{"exception_message": "Internal Server Error"})
-		}
-	}()
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "*")
-		h.Set("Access-Control-Allow-Headers", "*")
-		w.WriteHeader(http.StatusOK)
+	s.observe(w, r, s.serve)
+}
+
+// serve answers one request once it is being observed.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.auth == nil && !s.hosts.allows(r.Host) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": fmt.Sprintf(
+			"Host %q is not allowed: with API keys off this server answers only localhost, 127.0.0.1, [::1], its --host and the names in %s (--allowed-hosts).",
+			r.Host, shared.EnvAllowedHosts)})
 		return
 	}
-	if s.auth != nil && !auth.Open(r.Method, r.URL.Path) {
+	if s.cors.apply(w, r) {
+		return // a preflight, answered
+	}
+	if err := s.cors.checkWrite(r); err != nil {
+		writeJSON(w, http.StatusForbidden, map[string]any{"detail": fmt.Sprintf(
+			"Cross-origin request from %q refused: add the origin to %s to allow it.", r.Header.Get("Origin"), shared.EnvCORSOrigins)})
+		return
+	}
+	if s.auth != nil && (!auth.Open(r.Method, r.URL.Path) || isMetrics(r)) {
 		s.serveAuthenticated(w, r, http.HandlerFunc(s.serveChecked))
 		return
 	}
 	s.serveChecked(w, r)
 }
 
+// isMetrics reports whether r is a scrape of GET /metrics.
+func isMetrics(r *http.Request) bool {
+	return r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+}
+
 // serveChecked checks the client's API version and routes the request.
 func (s *Server) serveChecked(w http.ResponseWriter, r *http.Request) {
+	if isMetrics(r) && s.metrics != nil {
+		setRoute(r, "GET /metrics")
+		s.metrics.Handler().ServeHTTP(w, r)
+		return
+	}
 	// Every API route checks the client version except the health check.
 	if strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/api/health" {
 		if err := checkAPIVersion(r.Header.Get("X-PREFECT-API-VERSION")); err != nil {
@@ -181,7 +221,10 @@ func (s *Server) serveChecked(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	s.route(w, r)
+	// The mux sets the matched pattern on r; the access log and the
+	// metrics label the request with it, never with the raw path.
+	setRoute(r, r.Pattern)
 }
 
 // checkAPIVersion applies 2.7's header rules: absent is fine, malformed or

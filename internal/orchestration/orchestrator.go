@@ -21,10 +21,19 @@ const maxAttempts = 64
 type Orchestrator struct {
 	Store store.Store
 	Now   func() time.Time
+	// Observe, when set, is told the answer to every proposed state (kind
+	// "flow" or "task"), or the error when there is none: the metrics hook.
+	Observe func(kind string, proposed core.StateType, result string, err error)
 }
 
 // New returns an Orchestrator using the wall clock.
 func New(s store.Store) *Orchestrator { return &Orchestrator{Store: s, Now: time.Now} }
+
+func (o *Orchestrator) observe(kind string, proposed core.StateType, res Result, err error) {
+	if o.Observe != nil {
+		o.Observe(kind, proposed, string(res.Status), err)
+	}
+}
 
 func (o *Orchestrator) now() time.Time {
 	if o.Now == nil {
@@ -40,6 +49,7 @@ func conflictErr() error {
 // SetFlowRunState orchestrates a proposed state for a flow run. written
 // reports whether a new state was stored (201 vs 200 in the API).
 func (o *Orchestrator) SetFlowRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int) (res Result, written bool, err error) {
+	defer func() { o.observe("flow", p.Type, res, err) }()
 	return o.setFlowRunState(ctx, id, p, force, apiVersion, nil)
 }
 
@@ -98,6 +108,7 @@ func (o *Orchestrator) mirrorToParentTask(ctx context.Context, taskRunID uuid.UU
 
 // SetTaskRunState orchestrates a proposed state for a task run.
 func (o *Orchestrator) SetTaskRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int) (res Result, written bool, err error) {
+	defer func() { o.observe("task", p.Type, res, err) }()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		run, err := o.Store.GetTaskRun(ctx, id)
 		if err != nil {
