@@ -94,9 +94,10 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request, next http.Handl
 		if v == http.ErrAbortHandler {
 			status = 499 // the connection was dropped mid-response
 		}
-		if ri.pattern == "" {
+		if ri.pattern == "" && status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
 			// Rejected before routing (host, version, key): label it with
-			// the route it was aimed at.
+			// the route it was aimed at. An unroutable request stays
+			// "unmatched".
 			_, ri.pattern = s.mux.Handler(r)
 		}
 		route, d := metrics.RouteLabel(ri.pattern), time.Since(start)
