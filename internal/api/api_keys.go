@@ -15,12 +15,12 @@ import (
 
 // apiKeyCreate is the body of POST /api/api_keys/.
 type apiKeyCreate struct {
-	Name  string     `json:"name"`
-	Scope core.Scope `json:"scope"`
+	Name  string     `json:"name" maxLength:"1024"`
+	Scope core.Scope `json:"scope" maxLength:"1024"`
 	// Expires is an absolute time; ExpiresIn a duration such as "90d" or
 	// "12h" (the CLI's --expires).
 	Expires   *core.Time `json:"expires"`
-	ExpiresIn *string    `json:"expires_in"`
+	ExpiresIn *string    `json:"expires_in" maxLength:"1024"`
 }
 
 func (apiKeyCreate) strictAction() {}
@@ -32,7 +32,7 @@ const auditPath = "/api/admin/audit/filter"
 func (s *Server) registerAPIKeyRoutes() {
 	s.handle("POST /api_keys/", "API keys", "Create an API key (admin); the key is in the answer, once", func(w http.ResponseWriter, r *http.Request) error {
 		var in apiKeyCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		p := auth.CreateParams{Name: in.Name, Scope: in.Scope, CreatedBy: "api"}

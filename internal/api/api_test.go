@@ -164,7 +164,7 @@ func TestErrorsAndValidation(t *testing.T) {
 		{"malformed api version", "POST", "/api/flows/filter", nil, []string{"X-PREFECT-API-VERSION", "banana"}, 400, "detail", "Invalid X-PREFECT-API-VERSION"},
 		{"too old api version", "GET", "/api/hello", nil, []string{"X-PREFECT-API-VERSION", "0.7.9"}, 400, "detail", "requires version 0.8.0"},
 		{"body too large", "POST", "/api/logs/", strings.Repeat(" ", 5000), nil, 413, "detail", "exceeds"},
-		{"history interval too small", "POST", "/api/flow_runs/history", map[string]any{"history_start": "2023-01-01T00:00:00Z", "history_end": "2023-01-02T00:00:00Z", "history_interval_seconds": 0.5}, nil, 422, "exception_detail", ""},
+		{"history interval too small", "POST", "/api/flow_runs/history", map[string]any{"history_start": "2023-01-01T00:00:00Z", "history_end": "2023-01-02T00:00:00Z", "history_interval_seconds": 0.5}, nil, 422, "detail", "not be less than 1 second"},
 		{"cache key too long", "POST", "/api/task_runs/", map[string]any{"flow_run_id": "00000000-0000-0000-0000-000000000001", "task_key": "k", "dynamic_key": "0", "cache_key": strings.Repeat("x", 2001)}, nil, 422, "exception_detail", ""},
 	}
 	for _, tt := range tests {

@@ -18,19 +18,18 @@ import (
 var slugPattern = regexp.MustCompile(`^[a-z0-9-]*$`)
 
 type blockTypeCreate struct {
-	Name             *string `json:"name"`
-	Slug             *string `json:"slug"`
-	LogoURL          *string `json:"logo_url"`
-	DocumentationURL *string `json:"documentation_url"`
-	Description      *string `json:"description"`
-	CodeExample      *string `json:"code_example"`
+	Name             *string `json:"name" required:"true" maxLength:"1024"`
+	Slug             *string `json:"slug" required:"true" maxLength:"1024"`
+	LogoURL          *string `json:"logo_url" maxLength:"2048"`
+	DocumentationURL *string `json:"documentation_url" maxLength:"2048"`
+	Description      *string `json:"description" maxLength:"1048576"`
+	CodeExample      *string `json:"code_example" maxLength:"1048576"`
 }
 
 func (blockTypeCreate) strictAction() {}
 
 func (b *blockTypeCreate) validate() []fieldError {
-	errs := required(b.Name == nil, "name")
-	errs = append(errs, required(b.Slug == nil, "slug")...)
+	var errs []fieldError
 	if b.Name != nil {
 		errs = append(errs, checkName(*b.Name, "name")...)
 	}
@@ -41,40 +40,35 @@ func (b *blockTypeCreate) validate() []fieldError {
 }
 
 type blockTypeUpdate struct {
-	LogoURL          json.RawMessage `json:"logo_url"`
-	DocumentationURL json.RawMessage `json:"documentation_url"`
-	Description      json.RawMessage `json:"description"`
-	CodeExample      json.RawMessage `json:"code_example"`
+	LogoURL          optional[string] `json:"logo_url" maxLength:"2048"`
+	DocumentationURL optional[string] `json:"documentation_url" maxLength:"2048"`
+	Description      optional[string] `json:"description" maxLength:"1048576"`
+	CodeExample      optional[string] `json:"code_example" maxLength:"1048576"`
 }
 
 func (blockTypeUpdate) strictAction() {}
 
 type blockSchemaCreate struct {
 	Fields       json.RawMessage `json:"fields"`
-	BlockTypeID  *uuid.UUID      `json:"block_type_id"`
-	Capabilities []string        `json:"capabilities"`
-	Version      *string         `json:"version"`
+	BlockTypeID  *uuid.UUID      `json:"block_type_id" required:"true"`
+	Capabilities []string        `json:"capabilities" maxItems:"1000" itemMaxLength:"1024"`
+	Version      *string         `json:"version" maxLength:"1024"`
 }
 
 func (blockSchemaCreate) strictAction() {}
 
-func (b *blockSchemaCreate) validate() []fieldError {
-	return required(b.BlockTypeID == nil, "block_type_id")
-}
-
 type blockDocumentCreate struct {
-	Name          *string        `json:"name"`
+	Name          *string        `json:"name" maxLength:"1024"`
 	Data          map[string]any `json:"data"`
-	BlockSchemaID *uuid.UUID     `json:"block_schema_id"`
-	BlockTypeID   *uuid.UUID     `json:"block_type_id"`
+	BlockSchemaID *uuid.UUID     `json:"block_schema_id" required:"true"`
+	BlockTypeID   *uuid.UUID     `json:"block_type_id" required:"true"`
 	IsAnonymous   bool           `json:"is_anonymous"`
 }
 
 func (blockDocumentCreate) strictAction() {}
 
 func (b *blockDocumentCreate) validate() []fieldError {
-	errs := required(b.BlockSchemaID == nil, "block_schema_id")
-	errs = append(errs, required(b.BlockTypeID == nil, "block_type_id")...)
+	var errs []fieldError
 	if b.Name != nil && !slugPattern.MatchString(*b.Name) {
 		errs = append(errs, fieldError{Loc: []any{"body", "name"}, Msg: "name must only contain lowercase letters, numbers, and dashes", Type: "value_error"})
 	}
@@ -126,7 +120,7 @@ func (s *Server) registerBlockRoutes() {
 func (s *Server) registerBlockTypeRoutes() {
 	s.handle("POST /block_types/", "Block types", "Create a block type", func(w http.ResponseWriter, r *http.Request) error {
 		var in blockTypeCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		if strings.HasPrefix(strings.ToLower(*in.Name), "prefect") {
@@ -163,8 +157,7 @@ func (s *Server) registerBlockTypeRoutes() {
 			return err
 		}
 		var in blockTypeUpdate
-		body, err := s.decode(r, &in, true)
-		if err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		bt, err := s.store.GetBlockType(r.Context(), id)
@@ -172,17 +165,12 @@ func (s *Server) registerBlockTypeRoutes() {
 			return err
 		}
 		for _, f := range []struct {
-			raw  json.RawMessage
-			dst  **string
-			name string
-		}{{in.LogoURL, &bt.LogoURL, "logo_url"}, {in.DocumentationURL, &bt.DocumentationURL, "documentation_url"},
-			{in.Description, &bt.Description, "description"}, {in.CodeExample, &bt.CodeExample, "code_example"}} {
-			v, err := optString(f.raw)
-			if err != nil {
-				return fieldInvalid(body, "str type expected", "type_error.str", f.name)
-			}
-			if v != nil {
-				*f.dst = *v
+			v   optional[string]
+			dst **string
+		}{{in.LogoURL, &bt.LogoURL}, {in.DocumentationURL, &bt.DocumentationURL},
+			{in.Description, &bt.Description}, {in.CodeExample, &bt.CodeExample}} {
+			if f.v.Set {
+				*f.dst = f.v.ptr()
 			}
 		}
 		bt.Updated = core.T(s.now())
@@ -262,7 +250,7 @@ func (s *Server) registerBlockSchemaRoutes() {
 	}
 	s.handle("POST /block_schemas/", "Block schemas", "Create a block schema (or return the one with the same checksum and version)", func(w http.ResponseWriter, r *http.Request) error {
 		var in blockSchemaCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		if _, err := s.store.GetBlockType(r.Context(), *in.BlockTypeID); err != nil {
@@ -364,7 +352,7 @@ func (s *Server) createSchema(ctx context.Context, typeID uuid.UUID, raw json.Ra
 func (s *Server) registerBlockDocumentRoutes() {
 	s.handle("POST /block_documents/", "Block documents", "Create a block document", func(w http.ResponseWriter, r *http.Request) error {
 		var in blockDocumentCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		sc, err := s.store.GetBlockSchema(r.Context(), *in.BlockSchemaID)
@@ -452,7 +440,7 @@ func (s *Server) registerBlockDocumentRoutes() {
 			return err
 		}
 		var in blockDocumentUpdate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		rec, err := s.store.GetBlockDocument(r.Context(), id)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -31,37 +30,33 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// decode reads a JSON body into v. Action bodies (strict) reject keys v does
-// not declare, as 2.7's action models do; an empty body decodes as {} when
-// allowEmpty. Every failure is a 422 with the 2.7 validation body.
-func (s *Server) decode(r *http.Request, v any, strict bool) ([]byte, error) {
+// decode reads a JSON body into v. Action models (types with a strictAction
+// method, at any depth) reject keys they do not declare, as 2.7's do; an
+// empty body decodes as {}. Every failure is a 422 with the 2.7 validation
+// body.
+func (s *Server) decode(r *http.Request, v any) ([]byte, error) {
 	body, err := s.readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	return body, decodeBytes(body, v, strict)
+	return body, decodeBytes(body, v)
 }
 
-func decodeBytes(body []byte, v any, strict bool) error {
+func decodeBytes(body []byte, v any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		trimmed = []byte("{}")
 	}
-	// One parse: json.Unmarshal checks the whole document before it decodes
-	// anything, so a syntax error from it means invalid JSON (confirmed with
-	// json.Valid, since a field's own UnmarshalJSON may return one too).
-	// Extra keys are still reported before type errors.
-	err := json.Unmarshal(trimmed, v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) && !json.Valid(trimmed) {
+	if !json.Valid(trimmed) {
 		return invalid(body, fieldError{Loc: []any{"body", 0}, Msg: "Expecting value: invalid JSON", Type: "value_error.jsondecode"})
 	}
-	if strict {
-		if errs := extraKeys(trimmed, reflect.TypeOf(v), nil); len(errs) > 0 {
-			return invalid(body, errs...)
-		}
+	// The checker reports every type error, forbidden null, extra key,
+	// missing key and broken bound with its location, in 2.7's words; only
+	// then does encoding/json decode, which cannot fail on what passed.
+	if errs := checkJSON(trimmed, reflect.TypeOf(v), false); len(errs) > 0 {
+		return invalid(body, errs...)
 	}
-	if err != nil {
+	if err := json.Unmarshal(trimmed, v); err != nil {
 		return invalid(body, unmarshalError(err))
 	}
 	if val, ok := v.(interface{ validate() []fieldError }); ok {
@@ -72,7 +67,8 @@ func decodeBytes(body []byte, v any, strict bool) error {
 	return nil
 }
 
-// unmarshalError turns an encoding/json error into a pydantic-like one.
+// unmarshalError turns an encoding/json error into a pydantic-like one with
+// no Go text in it. The checker runs first, so this is a last resort.
 func unmarshalError(err error) fieldError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -84,15 +80,7 @@ func unmarshalError(err error) fieldError {
 		}
 		return fieldError{Loc: loc, Msg: "value is not a valid " + kindName(te.Type), Type: "type_error." + kindName(te.Type)}
 	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "parsing") {
-		msg = msg[i+2:]
-	}
-	typ := "value_error"
-	if strings.Contains(msg, "UUID") || strings.Contains(msg, "uuid") {
-		msg, typ = "value is not a valid uuid", "type_error.uuid"
-	}
-	return fieldError{Loc: []any{"body"}, Msg: msg, Type: typ}
+	return fieldError{Loc: []any{"body"}, Msg: "value is not valid", Type: "value_error"}
 }
 
 func kindName(t reflect.Type) string {
@@ -161,32 +149,6 @@ type strictType interface{ strictAction() }
 
 var strictIface = reflect.TypeOf((*strictType)(nil)).Elem()
 
-// extraKeys reports keys of the JSON object raw that type t does not
-// declare, recursing into nested action models. raw is valid JSON.
-func extraKeys(raw []byte, t reflect.Type, loc []any) []fieldError {
-	t = derefType(t)
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	members, ok := objectMembers(raw)
-	if !ok {
-		return nil // not an object: the type check reports it
-	}
-	fields := jsonFields(t)
-	var errs []fieldError
-	for _, m := range members {
-		ft, ok := fields[m.key]
-		if !ok {
-			errs = append(errs, fieldError{Loc: append(append([]any{"body"}, loc...), m.key), Msg: "extra fields not permitted", Type: "value_error.extra"})
-			continue
-		}
-		if reflect.PointerTo(derefType(ft)).Implements(strictIface) {
-			errs = append(errs, extraKeys(m.val, ft, append(append([]any{}, loc...), m.key))...)
-		}
-	}
-	return errs
-}
-
 type member struct {
 	key string
 	val []byte
@@ -197,6 +159,7 @@ type member struct {
 // value) but without allocating a map or copying values. ok is false when
 // raw is not an object.
 func objectMembers(raw []byte) (out []member, ok bool) {
+	var index map[string]int // built once an object is big, so a repeated key costs O(1)
 	i := skipSpace(raw, 0)
 	if i < len(raw) && raw[i] == 'n' {
 		return nil, true // null: no members
@@ -223,9 +186,19 @@ func objectMembers(raw []byte) (out []member, ok bool) {
 		i = skipSpace(raw, i+1) // ':'
 		vend := skipValue(raw, i)
 		m := member{key: k, val: raw[i:vend]}
-		if j := slices.IndexFunc(out, func(o member) bool { return o.key == k }); j >= 0 {
+		if index == nil && len(out) >= 16 {
+			index = make(map[string]int, 2*len(out))
+			for j, o := range out {
+				index[o.key] = j
+			}
+		}
+		switch j, dup := lookup(out, index, k); {
+		case dup:
 			out[j] = m
-		} else {
+		default:
+			if index != nil {
+				index[k] = len(out)
+			}
 			out = append(out, m)
 		}
 		i = skipSpace(raw, vend)
@@ -235,6 +208,20 @@ func objectMembers(raw []byte) (out []member, ok bool) {
 		i = skipSpace(raw, i+1) // ','
 	}
 	return out, true
+}
+
+// lookup finds key k among out: through index when there is one.
+func lookup(out []member, index map[string]int, k string) (int, bool) {
+	if index != nil {
+		j, ok := index[k]
+		return j, ok
+	}
+	for j, o := range out {
+		if o.key == k {
+			return j, true
+		}
+	}
+	return 0, false
 }
 
 func skipSpace(b []byte, i int) int {
@@ -286,6 +273,41 @@ func skipValue(b []byte, i int) int {
 		j++
 	}
 	return j
+}
+
+// optional is a field of a PATCH body whose absence, null and value mean
+// three different things: Set tells whether the key was sent, Null whether
+// it was null. The checker validates it as a nullable T (with the field's
+// tags); the OpenAPI document describes it as the type schemaType returns.
+type optional[T any] struct {
+	Set, Null bool
+	V         T
+}
+
+// UnmarshalJSON records that the key was present (encoding/json calls it
+// for null too).
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	var zero T
+	o.V = zero
+	if string(bytes.TrimSpace(b)) == "null" {
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	return json.Unmarshal(b, &o.V)
+}
+
+// schemaType is a *T: what the field holds on the wire (nullable T).
+func (optional[T]) schemaType() any { return (*T)(nil) }
+
+// ptr is nil for null, else the value (only meaningful when Set).
+func (o optional[T]) ptr() *T {
+	if o.Null {
+		return nil
+	}
+	v := o.V
+	return &v
 }
 
 // required builds a "field required" error for key when missing is true.

@@ -20,23 +20,23 @@ import (
 // deploymentBody is DeploymentCreate and DeploymentUpdate: pointers tell
 // which keys were sent (PATCH writes only those).
 type deploymentBody struct {
-	Name                     *string         `json:"name"`
-	FlowID                   *uuid.UUID      `json:"flow_id"`
-	IsScheduleActive         *bool           `json:"is_schedule_active"`
-	Parameters               json.RawMessage `json:"parameters"`
-	Tags                     *[]string       `json:"tags"`
-	ManifestPath             json.RawMessage `json:"manifest_path"`
-	WorkQueueName            json.RawMessage `json:"work_queue_name"`
-	WorkPoolName             json.RawMessage `json:"work_pool_name"`
-	StorageDocumentID        json.RawMessage `json:"storage_document_id"`
-	InfrastructureDocumentID json.RawMessage `json:"infrastructure_document_id"`
-	Schedule                 json.RawMessage `json:"schedule"`
-	Description              json.RawMessage `json:"description"`
-	ParameterOpenAPISchema   json.RawMessage `json:"parameter_openapi_schema"`
-	Path                     json.RawMessage `json:"path"`
-	Version                  json.RawMessage `json:"version"`
-	Entrypoint               json.RawMessage `json:"entrypoint"`
-	InfraOverrides           json.RawMessage `json:"infra_overrides"`
+	Name                     *string             `json:"name" maxLength:"1024"`
+	FlowID                   *uuid.UUID          `json:"flow_id"`
+	IsScheduleActive         *bool               `json:"is_schedule_active" nullable:"false"`
+	Parameters               json.RawMessage     `json:"parameters"`
+	Tags                     *[]string           `json:"tags" nullable:"false" maxItems:"1000" itemMaxLength:"1024"`
+	ManifestPath             optional[string]    `json:"manifest_path" maxLength:"1024"`
+	WorkQueueName            optional[string]    `json:"work_queue_name" maxLength:"1024"`
+	WorkPoolName             optional[string]    `json:"work_pool_name" maxLength:"1024"`
+	StorageDocumentID        optional[uuid.UUID] `json:"storage_document_id"`
+	InfrastructureDocumentID optional[uuid.UUID] `json:"infrastructure_document_id"`
+	Schedule                 json.RawMessage     `json:"schedule"`
+	Description              optional[string]    `json:"description" maxLength:"1048576"`
+	ParameterOpenAPISchema   json.RawMessage     `json:"parameter_openapi_schema"`
+	Path                     optional[string]    `json:"path" maxLength:"1024"`
+	Version                  optional[string]    `json:"version" maxLength:"1024"`
+	Entrypoint               optional[string]    `json:"entrypoint" maxLength:"1024"`
+	InfraOverrides           json.RawMessage     `json:"infra_overrides"`
 	// Legacy keys 2.7 accepts and drops.
 	WorkerPoolQueueID    json.RawMessage `json:"worker_pool_queue_id"`
 	WorkerPoolName       json.RawMessage `json:"worker_pool_name"`
@@ -56,34 +56,23 @@ func present(raw json.RawMessage) bool { return len(raw) > 0 }
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // apply writes the sent fields onto d.
-func (b *deploymentBody) apply(d *core.Deployment) error {
-	strs := []struct {
-		raw json.RawMessage
+func (b *deploymentBody) apply(d *core.Deployment) {
+	for _, f := range []struct {
+		v   optional[string]
 		dst **string
 	}{{b.ManifestPath, &d.ManifestPath}, {b.WorkQueueName, &d.WorkQueueName}, {b.Description, &d.Description},
-		{b.Path, &d.Path}, {b.Version, &d.Version}, {b.Entrypoint, &d.Entrypoint}, {b.WorkPoolName, &d.WorkPoolName}}
-	for _, f := range strs {
-		v, err := optString(f.raw)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			*f.dst = *v
+		{b.Path, &d.Path}, {b.Version, &d.Version}, {b.Entrypoint, &d.Entrypoint}, {b.WorkPoolName, &d.WorkPoolName}} {
+		if f.v.Set {
+			*f.dst = f.v.ptr()
 		}
 	}
-	ids := []struct {
-		raw json.RawMessage
+	for _, f := range []struct {
+		v   optional[uuid.UUID]
 		dst **uuid.UUID
-	}{{b.StorageDocumentID, &d.StorageDocumentID}, {b.InfrastructureDocumentID, &d.InfrastructureDocumentID}}
-	for _, f := range ids {
-		if !present(f.raw) {
-			continue
+	}{{b.StorageDocumentID, &d.StorageDocumentID}, {b.InfrastructureDocumentID, &d.InfrastructureDocumentID}} {
+		if f.v.Set {
+			*f.dst = f.v.ptr()
 		}
-		var v *uuid.UUID
-		if err := json.Unmarshal(f.raw, &v); err != nil {
-			return err
-		}
-		*f.dst = v
 	}
 	if b.Name != nil {
 		d.Name = *b.Name
@@ -112,7 +101,6 @@ func (b *deploymentBody) apply(d *core.Deployment) error {
 	if present(b.InfraOverrides) {
 		d.InfraOverrides = objectOrEmpty(b.InfraOverrides)
 	}
-	return nil
 }
 
 func (b *deploymentBody) validateCommon(body []byte) error {
@@ -192,7 +180,7 @@ func (s *Server) ensureWorkQueue(ctx context.Context, name *string) error {
 func (s *Server) registerDeploymentRoutes() {
 	s.handle("POST /deployments/", "Deployments", "Create or update a deployment (upsert by flow and name)", func(w http.ResponseWriter, r *http.Request) error {
 		var in deploymentBody
-		body, err := s.decode(r, &in, true)
+		body, err := s.decode(r, &in)
 		if err != nil {
 			return err
 		}
@@ -213,9 +201,7 @@ func (s *Server) registerDeploymentRoutes() {
 		now := core.T(s.now())
 		d := &core.Deployment{ID: newID(), Created: now, Updated: now, FlowID: *in.FlowID, IsScheduleActive: true,
 			Parameters: json.RawMessage("{}"), InfraOverrides: json.RawMessage("{}"), Tags: []string{}}
-		if err := in.apply(d); err != nil {
-			return fieldInvalid(body, err.Error(), "type_error")
-		}
+		in.apply(d)
 		if err := s.checkBlockRefs(r.Context(), d); err != nil {
 			return err
 		}
@@ -237,7 +223,7 @@ func (s *Server) registerDeploymentRoutes() {
 			return err
 		}
 		var in deploymentBody
-		body, err := s.decode(r, &in, true)
+		body, err := s.decode(r, &in)
 		if err != nil {
 			return err
 		}
@@ -249,9 +235,7 @@ func (s *Server) registerDeploymentRoutes() {
 			return deploymentNotFound(err)
 		}
 		in.Name, in.FlowID = nil, nil // not updatable
-		if err := in.apply(d); err != nil {
-			return fieldInvalid(body, err.Error(), "type_error")
-		}
+		in.apply(d)
 		d.Updated = core.T(s.now())
 		if err := s.checkBlockRefs(r.Context(), d); err != nil {
 			return err
@@ -314,7 +298,7 @@ func (s *Server) registerDeploymentRoutes() {
 			return err
 		}
 		var in ScheduleRequest
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		d, err := s.store.GetDeployment(r.Context(), id)
@@ -383,13 +367,13 @@ func (s *Server) setScheduleActive(w http.ResponseWriter, r *http.Request, activ
 
 type deploymentFlowRunCreate struct {
 	State                    *stateCreate        `json:"state"`
-	Name                     *string             `json:"name"`
+	Name                     *string             `json:"name" maxLength:"1024"`
 	Parameters               json.RawMessage     `json:"parameters"`
 	Context                  json.RawMessage     `json:"context"`
 	InfrastructureDocumentID *uuid.UUID          `json:"infrastructure_document_id"`
 	EmpiricalPolicy          *core.FlowRunPolicy `json:"empirical_policy"`
-	Tags                     []string            `json:"tags"`
-	IdempotencyKey           *string             `json:"idempotency_key"`
+	Tags                     []string            `json:"tags" maxItems:"1000" itemMaxLength:"1024"`
+	IdempotencyKey           *string             `json:"idempotency_key" maxLength:"1024"`
 	ParentTaskRunID          *uuid.UUID          `json:"parent_task_run_id"`
 }
 
@@ -397,11 +381,7 @@ func (deploymentFlowRunCreate) strictAction() {}
 
 func (c *deploymentFlowRunCreate) validate() []fieldError {
 	errs := objectField(c.Parameters, "parameters")
-	errs = append(errs, objectField(c.Context, "context")...)
-	if c.State != nil {
-		errs = append(errs, c.State.errs("state")...)
-	}
-	return errs
+	return append(errs, objectField(c.Context, "context")...)
 }
 
 func (s *Server) createFlowRunFromDeployment(w http.ResponseWriter, r *http.Request) error {
@@ -410,7 +390,7 @@ func (s *Server) createFlowRunFromDeployment(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	var in deploymentFlowRunCreate
-	body, err := s.decode(r, &in, true)
+	body, err := s.decode(r, &in)
 	if err != nil {
 		return err
 	}
@@ -447,10 +427,7 @@ func (s *Server) createFlowRunFromDeployment(w http.ResponseWriter, r *http.Requ
 		run.EmpiricalPolicy = *in.EmpiricalPolicy
 	}
 	run.EmpiricalPolicy.Normalize()
-	var initial *core.StateCreate
-	if in.State != nil {
-		initial = &in.State.StateCreate
-	}
+	initial := in.State.initial()
 	out, isNew, err := s.orch.CreateFlowRun(r.Context(), run, initial)
 	if err != nil {
 		return err

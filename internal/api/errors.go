@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/orrery-dev/orrery/internal/core"
 )
@@ -26,6 +27,8 @@ type fieldError struct {
 	Loc  []any  `json:"loc"`
 	Msg  string `json:"msg"`
 	Type string `json:"type"`
+	// Ctx carries the bound a value broke (limit_value), as pydantic does.
+	Ctx map[string]any `json:"ctx,omitempty"`
 }
 
 // validationError is a request that failed validation: rendered as 2.7's
@@ -92,3 +95,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func notFound(what string) error { return core.Errorf(core.ENotFound, "%s not found", what) }
+
+// route serves r through the mux, answering what the mux cannot route as
+// 2.7 (Starlette) does — JSON, not the mux's plain text: 404
+// {"detail":"Not Found"} for an unknown path (an unknown /api path too,
+// which would otherwise reach the UI's catch-all), 405 {"detail":"Method
+// Not Allowed"} with an Allow header for a known path and another method.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" && (pattern != "GET /" || !isAPIPath(r.URL.Path)) {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if allowed := s.allowedMethods(r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"detail": "Method Not Allowed"})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Not Found"})
+}
+
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
+
+// allowedMethods lists the methods some route other than the UI's
+// catch-all serves r's path with.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "GET /" {
+			out = append(out, m)
+		}
+	}
+	return out
+}

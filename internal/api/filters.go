@@ -47,14 +47,16 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// into decodes key into target (a pointer to a pointer to a filter struct),
-// rejecting unknown keys at every depth of the filter object.
+// into decodes key into target (a pointer to a pointer to a filter
+// struct). Filters are strict models in 2.7: unknown keys are rejected at
+// every depth. The checker reports type errors, nulls and broken bounds
+// (the filter types' tags) with their locations first.
 func (fb *filterBody) into(key string, target any) error {
 	raw, ok := fb.raw[key]
 	if !ok || string(raw) == "null" {
 		return nil
 	}
-	if errs := strictKeysDeep(raw, reflect.TypeOf(target), []any{key}); len(errs) > 0 {
+	if errs := checkJSON(raw, reflect.TypeOf(target), true, key); len(errs) > 0 {
 		return invalid(fb.b, errs...)
 	}
 	if err := json.Unmarshal(raw, target); err != nil {
@@ -63,30 +65,6 @@ func (fb *filterBody) into(key string, target any) error {
 		return invalid(fb.b, fe)
 	}
 	return nil
-}
-
-// strictKeysDeep rejects unknown keys in a filter object and all nested
-// filter objects (filters are strict models in 2.7).
-func strictKeysDeep(raw []byte, t reflect.Type, loc []any) []fieldError {
-	t = derefType(t)
-	if t.Kind() != reflect.Struct || t == reflect.TypeOf(core.Time{}) {
-		return nil
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
-		return nil
-	}
-	fields := jsonFields(t)
-	var errs []fieldError
-	for k, v := range obj {
-		ft, ok := fields[k]
-		if !ok {
-			errs = append(errs, fieldError{Loc: append(append([]any{"body"}, loc...), k), Msg: "extra fields not permitted", Type: "value_error.extra"})
-			continue
-		}
-		errs = append(errs, strictKeysDeep(v, ft, append(append([]any{}, loc...), k))...)
-	}
-	return errs
 }
 
 // runFilters decodes the four cross-object run filters.

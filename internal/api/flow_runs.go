@@ -13,43 +13,56 @@ import (
 	"github.com/orrery-dev/orrery/internal/store"
 )
 
-// stateCreate is a proposed state in a request body (an action model).
-type stateCreate struct{ core.StateCreate }
+// stateCreate is a proposed state in a request body (2.7's StateCreate
+// action model).
+type stateCreate struct {
+	Type         core.StateType     `json:"type" required:"true"`
+	Name         *string            `json:"name" maxLength:"1024"`
+	Message      *string            `json:"message" maxLength:"1048576"`
+	Data         json.RawMessage    `json:"data"`
+	StateDetails *core.StateDetails `json:"state_details"`
+	// Timestamp and ID are deprecated in 2.7 and ignored, but still
+	// validated: a malformed one is a 422 there, so it is here.
+	Timestamp *core.Time `json:"timestamp"`
+	ID        *uuid.UUID `json:"id"`
+}
 
 func (stateCreate) strictAction() {}
 
-func (s *stateCreate) errs(loc ...any) []fieldError {
-	if s.Type == "" {
-		return required(true, append(loc, "type")...)
+// proposal is the state as the orchestrator takes it.
+func (s *stateCreate) proposal() core.StateCreate {
+	return core.StateCreate{Type: s.Type, Name: s.Name, Message: s.Message, Data: s.Data, StateDetails: s.StateDetails}
+}
+
+// initial is the optional initial state of a created run.
+func (s *stateCreate) initial() *core.StateCreate {
+	if s == nil {
+		return nil
 	}
-	return nil
+	p := s.proposal()
+	return &p
 }
 
 type flowRunCreate struct {
 	State                    *stateCreate        `json:"state"`
-	Name                     *string             `json:"name"`
-	FlowID                   *uuid.UUID          `json:"flow_id"`
+	Name                     *string             `json:"name" maxLength:"1024"`
+	FlowID                   *uuid.UUID          `json:"flow_id" required:"true"`
 	DeploymentID             *uuid.UUID          `json:"deployment_id"`
-	FlowVersion              *string             `json:"flow_version"`
+	FlowVersion              *string             `json:"flow_version" maxLength:"1024"`
 	Parameters               json.RawMessage     `json:"parameters"`
 	Context                  json.RawMessage     `json:"context"`
 	ParentTaskRunID          *uuid.UUID          `json:"parent_task_run_id"`
 	InfrastructureDocumentID *uuid.UUID          `json:"infrastructure_document_id"`
 	EmpiricalPolicy          *core.FlowRunPolicy `json:"empirical_policy"`
-	Tags                     []string            `json:"tags"`
-	IdempotencyKey           *string             `json:"idempotency_key"`
+	Tags                     []string            `json:"tags" maxItems:"1000" itemMaxLength:"1024"`
+	IdempotencyKey           *string             `json:"idempotency_key" maxLength:"1024"`
 }
 
 func (flowRunCreate) strictAction() {}
 
 func (f *flowRunCreate) validate() []fieldError {
-	errs := required(f.FlowID == nil, "flow_id")
-	errs = append(errs, objectField(f.Parameters, "parameters")...)
-	errs = append(errs, objectField(f.Context, "context")...)
-	if f.State != nil {
-		errs = append(errs, f.State.errs("state")...)
-	}
-	return errs
+	errs := objectField(f.Parameters, "parameters")
+	return append(errs, objectField(f.Context, "context")...)
 }
 
 // objectField checks that an optional JSON value is an object (or null).
@@ -71,12 +84,12 @@ func objectOrEmpty(raw json.RawMessage) json.RawMessage {
 }
 
 type flowRunUpdate struct {
-	Name              *string             `json:"name"`
-	FlowVersion       json.RawMessage     `json:"flow_version"`
+	Name              *string             `json:"name" maxLength:"1024"`
+	FlowVersion       optional[string]    `json:"flow_version" maxLength:"1024"`
 	Parameters        json.RawMessage     `json:"parameters"`
 	EmpiricalPolicy   *core.FlowRunPolicy `json:"empirical_policy"`
-	Tags              *[]string           `json:"tags"`
-	InfrastructurePID json.RawMessage     `json:"infrastructure_pid"`
+	Tags              *[]string           `json:"tags" nullable:"false" maxItems:"1000" itemMaxLength:"1024"`
+	InfrastructurePID optional[string]    `json:"infrastructure_pid" maxLength:"1024"`
 }
 
 func (flowRunUpdate) strictAction() {}
@@ -85,31 +98,22 @@ func (f *flowRunUpdate) validate() []fieldError {
 	return objectField(f.Parameters, "parameters")
 }
 
-// optString decodes a present-or-absent nullable string field for PATCH.
-func optString(raw json.RawMessage) (**string, error) {
-	if len(raw) == 0 {
-		return nil, nil
+// patch returns the **T a store update takes: nil when the key was not
+// sent, else the new value (nil for null).
+func patch[T any](o optional[T]) **T {
+	if !o.Set {
+		return nil
 	}
-	var v *string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	v := o.ptr()
+	return &v
 }
 
 type setStateBody struct {
-	State *stateCreate `json:"state"`
+	State *stateCreate `json:"state" required:"true"`
 	Force bool         `json:"force"`
 }
 
 func (setStateBody) strictAction() {}
-
-func (b *setStateBody) validate() []fieldError {
-	if b.State == nil {
-		return required(true, "state")
-	}
-	return b.State.errs("state")
-}
 
 func (s *Server) flowRunOut(run *core.FlowRun) *core.FlowRun {
 	run.Estimate(s.now())
@@ -132,7 +136,7 @@ func writeOrchestration(w http.ResponseWriter, res orchestration.Result, written
 func (s *Server) registerFlowRunRoutes() {
 	s.handle("POST /flow_runs/", "Flow Runs", "Create a flow run (idempotent by flow and idempotency key)", func(w http.ResponseWriter, r *http.Request) error {
 		var in flowRunCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		if _, err := s.store.GetFlow(r.Context(), *in.FlowID); err != nil {
@@ -142,11 +146,7 @@ func (s *Server) registerFlowRunRoutes() {
 			return err
 		}
 		run := in.toRun(s)
-		var initial *core.StateCreate
-		if in.State != nil {
-			initial = &in.State.StateCreate
-		}
-		out, isNew, err := s.orch.CreateFlowRun(r.Context(), run, initial)
+		out, isNew, err := s.orch.CreateFlowRun(r.Context(), run, in.State.initial())
 		if err != nil {
 			return err
 		}
@@ -158,17 +158,11 @@ func (s *Server) registerFlowRunRoutes() {
 			return err
 		}
 		var in flowRunUpdate
-		body, err := s.decode(r, &in, true)
-		if err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
-		u := &store.FlowRunUpdate{Name: in.Name, EmpiricalPolicy: in.EmpiricalPolicy, Tags: in.Tags}
-		if u.FlowVersion, err = optString(in.FlowVersion); err != nil {
-			return fieldInvalid(body, "str type expected", "type_error.str", "flow_version")
-		}
-		if u.InfrastructurePID, err = optString(in.InfrastructurePID); err != nil {
-			return fieldInvalid(body, "str type expected", "type_error.str", "infrastructure_pid")
-		}
+		u := &store.FlowRunUpdate{Name: in.Name, EmpiricalPolicy: in.EmpiricalPolicy, Tags: in.Tags,
+			FlowVersion: patch(in.FlowVersion), InfrastructurePID: patch(in.InfrastructurePID)}
 		if len(in.Parameters) > 0 {
 			u.Parameters = objectOrEmpty(in.Parameters)
 		}
@@ -208,10 +202,10 @@ func (s *Server) registerFlowRunRoutes() {
 			return err
 		}
 		var in setStateBody
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
-		res, written, err := s.orch.SetFlowRunState(r.Context(), id, in.State.StateCreate, in.Force, apiVersion(r))
+		res, written, err := s.orch.SetFlowRunState(r.Context(), id, in.State.proposal(), in.Force, apiVersion(r))
 		if err != nil {
 			return err
 		}

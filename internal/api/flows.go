@@ -11,22 +11,16 @@ import (
 )
 
 type flowCreate struct {
-	Name *string  `json:"name"`
-	Tags []string `json:"tags"`
+	Name *string  `json:"name" required:"true" maxLength:"1024"`
+	Tags []string `json:"tags" maxItems:"1000" itemMaxLength:"1024"`
 }
 
 func (flowCreate) strictAction() {}
 
-func (f *flowCreate) validate() []fieldError {
-	errs := required(f.Name == nil, "name")
-	if f.Name != nil {
-		errs = append(errs, checkName(*f.Name, "name")...)
-	}
-	return errs
-}
+func (f *flowCreate) validate() []fieldError { return checkName(*f.Name, "name") }
 
 type flowUpdate struct {
-	Tags *[]string `json:"tags"`
+	Tags *[]string `json:"tags" nullable:"false" maxItems:"1000" itemMaxLength:"1024"`
 }
 
 func (flowUpdate) strictAction() {}
@@ -65,7 +59,7 @@ func emptyIfNil[T any](v []T) []T {
 func (s *Server) registerFlowRoutes() {
 	s.handle("POST /flows/", "Flows", "Create a flow (or return the existing one with that name)", func(w http.ResponseWriter, r *http.Request) error {
 		var in flowCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		now := core.T(s.now())
@@ -82,7 +76,7 @@ func (s *Server) registerFlowRoutes() {
 			return err
 		}
 		var in flowUpdate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		if in.Tags != nil {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"sort"
@@ -54,10 +53,8 @@ func (s *Server) registerRootRoutes() {
 		return nil
 	})
 	confirmed := func(w http.ResponseWriter, r *http.Request, do func() error) error {
-		var in struct {
-			Confirm bool `json:"confirm"`
-		}
-		if _, err := s.decode(r, &in, false); err != nil {
+		var in confirmBody
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		if !in.Confirm {
@@ -78,6 +75,11 @@ func (s *Server) registerRootRoutes() {
 	s.handle("POST /admin/database/create", "Admin", "Create the database schema (idempotent)", func(w http.ResponseWriter, r *http.Request) error {
 		return confirmed(w, r, func() error { return nil })
 	})
+}
+
+// confirmBody is the body of the database admin routes.
+type confirmBody struct {
+	Confirm bool `json:"confirm"`
 }
 
 func (s *Server) registerStateRoutes() {
@@ -128,11 +130,11 @@ func (s *Server) registerStateRoutes() {
 }
 
 type logCreate struct {
-	Name      *string    `json:"name"`
-	Level     *int       `json:"level"`
-	Message   *string    `json:"message"`
-	Timestamp *core.Time `json:"timestamp"`
-	FlowRunID *uuid.UUID `json:"flow_run_id"`
+	Name      *string    `json:"name" required:"true" maxLength:"1024"`
+	Level     *int       `json:"level" required:"true"`
+	Message   *string    `json:"message" required:"true" maxLength:"1048576"`
+	Timestamp *core.Time `json:"timestamp" required:"true"`
+	FlowRunID *uuid.UUID `json:"flow_run_id" required:"true"`
 	TaskRunID *uuid.UUID `json:"task_run_id"`
 }
 
@@ -140,18 +142,9 @@ func (logCreate) strictAction() {}
 
 type logBatch []logCreate
 
-func (b logBatch) validate() []fieldError {
-	var errs []fieldError
-	for i, l := range b {
-		for _, f := range []struct {
-			missing bool
-			name    string
-		}{{l.Name == nil, "name"}, {l.Level == nil, "level"}, {l.Message == nil, "message"}, {l.Timestamp == nil, "timestamp"}, {l.FlowRunID == nil, "flow_run_id"}} {
-			errs = append(errs, required(f.missing, i, f.name)...)
-		}
-	}
-	return errs
-}
+// bodyTag bounds the batch itself: the tags a field would carry, for a
+// body that is a list (read by the checker and the OpenAPI document).
+func (logBatch) bodyTag() reflect.StructTag { return `maxItems:"100000"` }
 
 func (s *Server) registerLogRoutes() {
 	s.handle("POST /logs/", "Logs", "Create logs (a JSON array of records)", func(w http.ResponseWriter, r *http.Request) error {
@@ -160,18 +153,8 @@ func (s *Server) registerLogRoutes() {
 			return err
 		}
 		var in logBatch
-		if err := decodeBytes(body, &in, false); err != nil {
+		if err := decodeBytes(body, &in); err != nil {
 			return err
-		}
-		var raws []json.RawMessage
-		if json.Unmarshal(body, &raws) == nil {
-			var errs []fieldError
-			for i, raw := range raws {
-				errs = append(errs, extraKeys(raw, reflect.TypeOf(logCreate{}), []any{i})...)
-			}
-			if len(errs) > 0 {
-				return invalid(body, errs...)
-			}
 		}
 		now := core.T(s.now())
 		logs := make([]*core.Log, len(in))
@@ -200,20 +183,11 @@ func (s *Server) registerLogRoutes() {
 }
 
 type concurrencyLimitCreate struct {
-	Tag              *string `json:"tag"`
-	ConcurrencyLimit *int    `json:"concurrency_limit"`
+	Tag              *string `json:"tag" required:"true" maxLength:"1024"`
+	ConcurrencyLimit *int    `json:"concurrency_limit" required:"true" minimum:"0"`
 }
 
 func (concurrencyLimitCreate) strictAction() {}
-
-func (c *concurrencyLimitCreate) validate() []fieldError {
-	errs := required(c.Tag == nil, "tag")
-	errs = append(errs, required(c.ConcurrencyLimit == nil, "concurrency_limit")...)
-	if c.ConcurrencyLimit != nil && *c.ConcurrencyLimit < 0 {
-		errs = append(errs, fieldError{Loc: []any{"body", "concurrency_limit"}, Msg: "ensure this value is greater than or equal to 0", Type: "value_error.number.not_ge"})
-	}
-	return errs
-}
 
 func (s *Server) registerConcurrencyRoutes() {
 	out := func(l *core.ConcurrencyLimit) *core.ConcurrencyLimit {
@@ -222,7 +196,7 @@ func (s *Server) registerConcurrencyRoutes() {
 	}
 	s.handle("POST /concurrency_limits/", "Concurrency Limits", "Create or update the concurrency limit of a tag", func(w http.ResponseWriter, r *http.Request) error {
 		var in concurrencyLimitCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		now := core.T(s.now())
@@ -261,18 +235,16 @@ func (s *Server) registerConcurrencyRoutes() {
 }
 
 type savedSearchCreate struct {
-	Name    *string                  `json:"name"`
-	Filters []core.SavedSearchFilter `json:"filters"`
+	Name    *string                  `json:"name" required:"true" maxLength:"1024"`
+	Filters []core.SavedSearchFilter `json:"filters" maxItems:"1000"`
 }
 
 func (savedSearchCreate) strictAction() {}
 
-func (c *savedSearchCreate) validate() []fieldError { return required(c.Name == nil, "name") }
-
 func (s *Server) registerSavedSearchRoutes() {
 	s.handle("PUT /saved_searches/", "Saved Searches", "Create or replace a saved search", func(w http.ResponseWriter, r *http.Request) error {
 		var in savedSearchCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		now := core.T(s.now())
@@ -333,17 +305,20 @@ func (s *Server) runHistory(w http.ResponseWriter, r *http.Request, flows bool) 
 		return invalid(fb.b, errs...)
 	}
 	if time.Duration(*interval) < time.Second {
-		return fieldInvalid(fb.b, "History interval must not be less than 1 second.", "value_error", "history_interval_seconds")
+		// 2.7.12's own check and wording (an HTTPException, so "detail").
+		return core.Errorf(core.EInvalid, "History interval must not be less than 1 second.")
+	}
+	if end.Before(start.Time) {
+		return fieldInvalid(fb.b, "history_end must not be before history_start", "value_error", "history_end")
 	}
 	f, err := fb.runFilters()
 	if err != nil {
 		return err
 	}
 	step := time.Duration(*interval)
-	n := int(end.Sub(start.Time)/step) + 1
-	if n > 10_000 {
-		return fieldInvalid(fb.b, "History would have more than 10000 intervals.", "value_error", "history_interval_seconds")
-	}
+	// 2.7.12 answers at most 500 intervals (its interval query stops there);
+	// the division cannot overflow where counting steps could.
+	n := min(int64(end.Sub(start.Time)/step)+1, MaxHistoryIntervals)
 	var timings []*core.RunTiming
 	if flows {
 		runs, err := s.store.ListFlowRuns(r.Context(), &store.FlowRunQuery{RunFilters: f, Sort: "EXPECTED_START_TIME_ASC", Page: store.Page{Limit: historyLimit}})
@@ -363,7 +338,7 @@ func (s *Server) runHistory(w http.ResponseWriter, r *http.Request, flows bool) 
 		}
 	}
 	out := make([]historyInterval, 0, n)
-	for t := start.Time; t.Before(end.Time); t = t.Add(step) {
+	for t := start.Time; t.Before(end.Time) && int64(len(out)) < n; t = t.Add(step) {
 		hi := t.Add(step)
 		if hi.After(end.Time) {
 			hi = end.Time

@@ -15,24 +15,23 @@ const CacheKeyMaxLength = 2000
 
 type taskRunCreate struct {
 	State           *stateCreate                   `json:"state"`
-	Name            *string                        `json:"name"`
-	FlowRunID       *uuid.UUID                     `json:"flow_run_id"`
-	TaskKey         *string                        `json:"task_key"`
-	DynamicKey      *string                        `json:"dynamic_key"`
+	Name            *string                        `json:"name" maxLength:"1024"`
+	FlowRunID       *uuid.UUID                     `json:"flow_run_id" required:"true"`
+	TaskKey         *string                        `json:"task_key" required:"true" maxLength:"1024"`
+	DynamicKey      *string                        `json:"dynamic_key" required:"true" maxLength:"1024"`
 	CacheKey        *string                        `json:"cache_key"`
 	CacheExpiration *core.Time                     `json:"cache_expiration"`
-	TaskVersion     *string                        `json:"task_version"`
+	TaskVersion     *string                        `json:"task_version" maxLength:"1024"`
 	EmpiricalPolicy *core.TaskRunPolicy            `json:"empirical_policy"`
-	Tags            []string                       `json:"tags"`
+	Tags            []string                       `json:"tags" maxItems:"1000" itemMaxLength:"1024"`
 	TaskInputs      map[string][]core.TaskRunInput `json:"task_inputs"`
 }
 
 func (taskRunCreate) strictAction() {}
 
 func (t *taskRunCreate) validate() []fieldError {
-	errs := required(t.FlowRunID == nil, "flow_run_id")
-	errs = append(errs, required(t.TaskKey == nil, "task_key")...)
-	errs = append(errs, required(t.DynamicKey == nil, "dynamic_key")...)
+	// cache_key's bound is 2.7's own check, with its own wording.
+	var errs []fieldError
 	if t.CacheKey != nil && len(*t.CacheKey) > CacheKeyMaxLength {
 		errs = append(errs, fieldError{Loc: []any{"body", "cache_key"}, Msg: "Cache key exceeded maximum allowed length of 2000 characters.", Type: "value_error"})
 	}
@@ -44,14 +43,11 @@ func (t *taskRunCreate) validate() []fieldError {
 			errs = append(errs, fieldError{Loc: []any{"body", "empirical_policy", "retry_jitter_factor"}, Msg: "`retry_jitter_factor` must be >= 0.", Type: "value_error"})
 		}
 	}
-	if t.State != nil {
-		errs = append(errs, t.State.errs("state")...)
-	}
 	return errs
 }
 
 type taskRunUpdate struct {
-	Name *string `json:"name"`
+	Name *string `json:"name" required:"true" maxLength:"1024"`
 }
 
 func (taskRunUpdate) strictAction() {}
@@ -59,7 +55,7 @@ func (taskRunUpdate) strictAction() {}
 func (s *Server) registerTaskRunRoutes() {
 	s.handle("POST /task_runs/", "Task Runs", "Create a task run (idempotent by flow run, task key and dynamic key)", func(w http.ResponseWriter, r *http.Request) error {
 		var in taskRunCreate
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		if _, err := s.store.GetFlowRun(r.Context(), *in.FlowRunID); err != nil {
@@ -87,11 +83,7 @@ func (s *Server) registerTaskRunRoutes() {
 			run.EmpiricalPolicy = *in.EmpiricalPolicy
 		}
 		run.EmpiricalPolicy.Normalize()
-		var initial *core.StateCreate
-		if in.State != nil {
-			initial = &in.State.StateCreate
-		}
-		out, isNew, err := s.orch.CreateTaskRun(r.Context(), run, initial)
+		out, isNew, err := s.orch.CreateTaskRun(r.Context(), run, in.State.initial())
 		if err != nil {
 			return err
 		}
@@ -103,12 +95,8 @@ func (s *Server) registerTaskRunRoutes() {
 			return err
 		}
 		var in taskRunUpdate
-		body, err := s.decode(r, &in, true)
-		if err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
-		}
-		if in.Name == nil {
-			return invalid(body, required(true, "name")...)
 		}
 		if err := s.store.UpdateTaskRunName(r.Context(), id, *in.Name, s.now()); err != nil {
 			return err
@@ -131,10 +119,10 @@ func (s *Server) registerTaskRunRoutes() {
 			return err
 		}
 		var in setStateBody
-		if _, err := s.decode(r, &in, true); err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
-		res, written, err := s.orch.SetTaskRunState(r.Context(), id, in.State.StateCreate, in.Force, apiVersion(r))
+		res, written, err := s.orch.SetTaskRunState(r.Context(), id, in.State.proposal(), in.Force, apiVersion(r))
 		if err != nil {
 			return err
 		}

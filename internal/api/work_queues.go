@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -48,89 +47,69 @@ func (s *Server) ScheduleDeployment(ctx context.Context, d *core.Deployment, in 
 }
 
 type workQueueBody struct {
-	Name             *string         `json:"name"`
-	Description      json.RawMessage `json:"description"`
-	IsPaused         *bool           `json:"is_paused"`
-	ConcurrencyLimit json.RawMessage `json:"concurrency_limit"`
-	Priority         json.RawMessage `json:"priority"`
-	Filter           json.RawMessage `json:"filter"`
-	LastPolled       json.RawMessage `json:"last_polled"`
-	parsedFilter     *core.QueueFilter
+	Name             *string                    `json:"name" maxLength:"1024"`
+	Description      optional[string]           `json:"description" maxLength:"1048576"`
+	IsPaused         *bool                      `json:"is_paused" nullable:"false"`
+	ConcurrencyLimit optional[int]              `json:"concurrency_limit" minimum:"0"`
+	Priority         optional[int]              `json:"priority" minimum:"1"`
+	Filter           optional[core.QueueFilter] `json:"filter"`
+	LastPolled       optional[core.Time]        `json:"last_polled"`
 }
 
 func (workQueueBody) strictAction() {}
 
 func (b *workQueueBody) validate() []fieldError {
-	var errs []fieldError
 	if b.Name != nil {
-		errs = append(errs, checkName(*b.Name, "name")...)
+		return checkName(*b.Name, "name")
 	}
-	if present(b.ConcurrencyLimit) && !isNull(b.ConcurrencyLimit) {
-		var n int
-		if json.Unmarshal(b.ConcurrencyLimit, &n) != nil || n < 0 {
-			errs = append(errs, fieldError{Loc: []any{"body", "concurrency_limit"}, Msg: "ensure this value is greater than or equal to 0", Type: "value_error.number.not_ge"})
-		}
-	}
-	if present(b.Filter) && !isNull(b.Filter) {
-		var f core.QueueFilter
-		if json.Unmarshal(b.Filter, &f) != nil {
-			errs = append(errs, fieldError{Loc: []any{"body", "filter"}, Msg: "value is not a valid dict", Type: "type_error.dict"})
-		}
-		b.parsedFilter = &f
-	}
-	return errs
+	return nil
 }
 
 // applyTo writes the sent fields onto q.
-func (b *workQueueBody) applyTo(q *core.WorkQueue) error {
+func (b *workQueueBody) applyTo(q *core.WorkQueue) {
 	if b.Name != nil {
 		q.Name = *b.Name
 	}
-	if present(b.Description) {
-		v, err := optString(b.Description)
-		if err != nil {
-			return err
-		}
-		q.Description = *v
+	if b.Description.Set {
+		q.Description = b.Description.ptr()
 	}
 	if b.IsPaused != nil {
 		q.IsPaused = *b.IsPaused
 	}
-	if present(b.ConcurrencyLimit) {
-		var n *int
-		if err := json.Unmarshal(b.ConcurrencyLimit, &n); err != nil {
-			return err
-		}
-		q.ConcurrencyLimit = n
+	if b.ConcurrencyLimit.Set {
+		q.ConcurrencyLimit = b.ConcurrencyLimit.ptr()
 	}
-	if present(b.Priority) && !isNull(b.Priority) {
-		var n int
-		if err := json.Unmarshal(b.Priority, &n); err != nil {
-			return err
-		}
-		q.Priority = n
+	if b.Priority.Set && !b.Priority.Null {
+		q.Priority = b.Priority.V
 	}
-	if present(b.Filter) {
-		q.Filter = b.parsedFilter
+	if b.Filter.Set {
+		q.Filter = b.Filter.ptr()
 	}
-	if present(b.LastPolled) {
-		var t *core.Time
-		if err := json.Unmarshal(b.LastPolled, &t); err != nil {
-			return err
-		}
-		q.LastPolled = t
+	if b.LastPolled.Set {
+		q.LastPolled = b.LastPolled.ptr()
 	}
-	return nil
+}
+
+// workQueueCreate is the body of POST /work_queues/: the update body with
+// a required name (2.7's WorkQueueCreate).
+type workQueueCreate struct {
+	workQueueBody
+	Name *string `json:"name" required:"true" maxLength:"1024"`
+}
+
+func (workQueueCreate) strictAction() {}
+
+func (c *workQueueCreate) validate() []fieldError {
+	c.workQueueBody.Name = c.Name
+	return c.workQueueBody.validate()
 }
 
 func (s *Server) createWorkQueue(ctx context.Context, in *workQueueBody) (*core.WorkQueue, error) {
 	now := core.T(s.now())
 	empty := ""
 	q := &core.WorkQueue{ID: newID(), Created: now, Updated: now, Name: *in.Name, Description: &empty}
-	priorityGiven := present(in.Priority) && !isNull(in.Priority)
-	if err := in.applyTo(q); err != nil {
-		return nil, err
-	}
+	priorityGiven := in.Priority.Set && !in.Priority.Null
+	in.applyTo(q)
 	if !priorityGiven {
 		existing, err := s.store.ListWorkQueues(ctx, nil, store.Page{})
 		if err != nil {
@@ -153,15 +132,11 @@ func workQueueNotFound(err error) error {
 
 func (s *Server) registerWorkQueueRoutes() {
 	s.handle("POST /work_queues/", "Work Queues", "Create a work queue", func(w http.ResponseWriter, r *http.Request) error {
-		var in workQueueBody
-		body, err := s.decode(r, &in, true)
-		if err != nil {
+		var in workQueueCreate
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
-		if in.Name == nil {
-			return invalid(body, required(true, "name")...)
-		}
-		q, err := s.createWorkQueue(r.Context(), &in)
+		q, err := s.createWorkQueue(r.Context(), &in.workQueueBody)
 		if err != nil {
 			return err
 		}
@@ -174,17 +149,14 @@ func (s *Server) registerWorkQueueRoutes() {
 			return err
 		}
 		var in workQueueBody
-		body, err := s.decode(r, &in, true)
-		if err != nil {
+		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
 		q, err := s.store.GetWorkQueue(r.Context(), id)
 		if err != nil {
 			return workQueueNotFound(err)
 		}
-		if err := in.applyTo(q); err != nil {
-			return fieldInvalid(body, err.Error(), "type_error")
-		}
+		in.applyTo(q)
 		q.Updated = core.T(s.now())
 		if err := s.store.UpdateWorkQueue(r.Context(), q); err != nil {
 			return workQueueNotFound(err)
@@ -238,7 +210,7 @@ func (s *Server) registerWorkQueueRoutes() {
 }
 
 type getRunsBody struct {
-	Limit           *int       `json:"limit"`
+	Limit           *int       `json:"limit" minimum:"0" maximum:"200"`
 	ScheduledBefore *core.Time `json:"scheduled_before"`
 	AgentID         *uuid.UUID `json:"agent_id"`
 }
@@ -252,7 +224,7 @@ func (s *Server) getQueueRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in getRunsBody
-	body, err := s.decode(r, &in, false)
+	body, err := s.decode(r, &in)
 	if err != nil {
 		return err
 	}

@@ -35,41 +35,41 @@ func (o *Operator) IsOr() bool { return o != nil && *o == Or }
 
 // IDFilter filters on an id.
 type IDFilter struct {
-	Any    *[]uuid.UUID `json:"any_"`
-	NotAny *[]uuid.UUID `json:"not_any_"`
+	Any    *[]uuid.UUID `json:"any_" maxItems:"10000"`
+	NotAny *[]uuid.UUID `json:"not_any_" maxItems:"10000"`
 }
 
 // NameFilter filters on a name.
 type NameFilter struct {
-	Any        *[]string `json:"any_"`
-	Like       *string   `json:"like_"`
-	StartsWith *[]string `json:"startswith_"`
+	Any        *[]string `json:"any_" maxItems:"10000" itemMaxLength:"1024"`
+	Like       *string   `json:"like_" maxLength:"1024"`
+	StartsWith *[]string `json:"startswith_" maxItems:"10000" itemMaxLength:"1024"`
 }
 
 // TagsFilter filters on a tag list.
 type TagsFilter struct {
 	Operator *Operator `json:"operator"`
-	All      *[]string `json:"all_"`
+	All      *[]string `json:"all_" maxItems:"10000" itemMaxLength:"1024"`
 	IsNull   *bool     `json:"is_null_"`
 }
 
 // OptIDFilter filters on an optional id (deployment_id, parent_task_run_id).
 type OptIDFilter struct {
 	Operator *Operator    `json:"operator"`
-	Any      *[]uuid.UUID `json:"any_"`
+	Any      *[]uuid.UUID `json:"any_" maxItems:"10000"`
 	IsNull   *bool        `json:"is_null_"`
 }
 
 // OptStringFilter filters on an optional string (work_queue_name).
 type OptStringFilter struct {
 	Operator *Operator `json:"operator"`
-	Any      *[]string `json:"any_"`
+	Any      *[]string `json:"any_" maxItems:"10000" itemMaxLength:"1024"`
 	IsNull   *bool     `json:"is_null_"`
 }
 
 // StringAnyFilter is {"any_": [...]}.
 type StringAnyFilter struct {
-	Any *[]string `json:"any_"`
+	Any *[]string `json:"any_" maxItems:"10000" itemMaxLength:"1024"`
 }
 
 // StateFilter filters on the current state's type and name.
