@@ -172,3 +172,11 @@ def cli(client_env, tmp_path):
         return proc
 
     return run
+
+
+def pytest_collection_finish(session):
+    # The differential test's reference server takes 15-60 s to boot: begin
+    # now, so it boots while the tests before it run.
+    if any(item.nodeid.startswith("test_differential.py") for item in session.items):
+        import differential
+        differential.prestart()
