@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,10 +54,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body)
 }
 
-// IsNotFound reports whether err is a 404 answer.
-func IsNotFound(err error) bool {
-	e, ok := err.(*Error)
-	return ok && e.Status == http.StatusNotFound
+// IsNotFound reports whether err is, or wraps, a 404 answer.
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+func hasStatus(err error, status int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == status
 }
 
 // Do sends a request with a JSON body (nil for none) and decodes the answer
@@ -125,7 +128,7 @@ func (c *Client) WorkQueueByName(ctx context.Context, name string, create bool) 
 	err := c.Do(ctx, http.MethodGet, "/work_queues/name/"+url.PathEscape(name), nil, &q)
 	if IsNotFound(err) && create {
 		err = c.Do(ctx, http.MethodPost, "/work_queues/", map[string]any{"name": name}, &q)
-		if e, ok := err.(*Error); ok && e.Status == http.StatusConflict {
+		if hasStatus(err, http.StatusConflict) { // created by someone else meanwhile
 			err = c.Do(ctx, http.MethodGet, "/work_queues/name/"+url.PathEscape(name), nil, &q)
 		}
 	}
