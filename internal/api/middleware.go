@@ -30,14 +30,14 @@ type requestInfo struct {
 
 type requestInfoKey struct{}
 
-func infoOf(ctx context.Context) *requestInfo {
+func requestInfoOf(ctx context.Context) *requestInfo {
 	ri, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
 	return ri
 }
 
 // RequestID returns the id of the request ctx belongs to ("" outside one).
 func RequestID(ctx context.Context) string {
-	if ri := infoOf(ctx); ri != nil {
+	if ri := requestInfoOf(ctx); ri != nil {
 		return ri.id
 	}
 	return ""
@@ -46,7 +46,7 @@ func RequestID(ctx context.Context) string {
 // setRoute records the route pattern r was served by (the first one set
 // wins: /metrics sets it before the mux could).
 func setRoute(r *http.Request, pattern string) {
-	if ri := infoOf(r.Context()); ri != nil && ri.pattern == "" {
+	if ri := requestInfoOf(r.Context()); ri != nil && ri.pattern == "" {
 		ri.pattern = pattern
 	}
 }
