@@ -235,7 +235,54 @@ func nullableType(t reflect.Type) bool {
 	case reflect.Pointer, reflect.Interface:
 		return true
 	}
-	return t == rawMessageType || t.Implements(optionalIface)
+	return t == rawMessageType || infoOf(t).t != t
+}
+
+// Classes of types the checker treats by their JSON form, not their kind.
+const (
+	classKind        = iota // checked by reflect.Kind
+	classAny                // json.RawMessage, interface{}: any JSON
+	classUUID               // uuid.UUID
+	classTime               // core.Time
+	classDuration           // core.Duration
+	classStateType          // core.StateType
+	classUnmarshaler        // another custom decoder: tried on the value
+)
+
+// typeInfo is what the checker needs of a type, computed once.
+type typeInfo struct {
+	t     reflect.Type // pointers removed, optional[T] resolved to T
+	class int
+}
+
+var typeInfoCache sync.Map // reflect.Type -> *typeInfo
+
+func infoOf(t reflect.Type) *typeInfo {
+	if v, ok := typeInfoCache.Load(t); ok {
+		return v.(*typeInfo)
+	}
+	u := t
+	if u.Implements(optionalIface) {
+		u = reflect.TypeOf(reflect.Zero(u).Interface().(optionalType).schemaType()).Elem()
+	}
+	u = derefType(u)
+	ti := &typeInfo{t: u, class: classKind}
+	switch {
+	case u == rawMessageType || u.Kind() == reflect.Interface:
+		ti.class = classAny
+	case u == uuidType:
+		ti.class = classUUID
+	case u == timeType:
+		ti.class = classTime
+	case u == durationType:
+		ti.class = classDuration
+	case u == stateTypeType:
+		ti.class = classStateType
+	case reflect.PointerTo(u).Implements(unmarshalerIface) || reflect.PointerTo(u).Implements(textUnmarshaler):
+		ti.class = classUnmarshaler
+	}
+	typeInfoCache.Store(t, ti)
+	return ti
 }
 
 // value checks one JSON value (raw, trimmed) against t with the rules r.
@@ -246,17 +293,15 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 	if raw[0] == 'n' { // null: the caller has decided it is allowed
 		return
 	}
-	if t.Implements(optionalIface) {
-		t = reflect.TypeOf(reflect.Zero(t).Interface().(optionalType).schemaType()).Elem()
-	}
-	t = derefType(t)
-	switch {
-	case t == rawMessageType || t.Kind() == reflect.Interface:
+	ti := infoOf(t)
+	t = ti.t
+	switch ti.class {
+	case classAny:
 		if !validText(raw) {
 			c.add(loc, "value is not valid UTF-8", "value_error.unicode", nil)
 		}
 		return
-	case t == uuidType:
+	case classUUID:
 		s, ok := c.str(raw, loc, noRules)
 		if ok {
 			if _, err := uuid.Parse(s); err != nil {
@@ -264,7 +309,7 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 			}
 		}
 		return
-	case t == timeType:
+	case classTime:
 		s, ok := c.str(raw, loc, noRules)
 		if ok {
 			if _, err := core.ParseTime(s); err != nil {
@@ -272,19 +317,19 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 			}
 		}
 		return
-	case t == durationType:
+	case classDuration:
 		var d core.Duration
 		if !validText(raw) || d.UnmarshalJSON(raw) != nil {
 			c.add(loc, "invalid duration format", "value_error.duration", nil)
 		}
 		return
-	case t == stateTypeType:
+	case classStateType:
 		s, ok := c.str(raw, loc, noRules)
 		if ok && !core.StateType(s).Valid() {
 			c.enumError(loc, core.StateTypes())
 		}
 		return
-	case reflect.PointerTo(t).Implements(unmarshalerIface) || reflect.PointerTo(t).Implements(textUnmarshaler):
+	case classUnmarshaler:
 		if !validText(raw) || json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
 			k := kindName(t)
 			c.add(loc, "value is not a valid "+k, "type_error."+k, nil)
