@@ -193,6 +193,11 @@ func DecideFlow(in FlowInput) FlowDecision {
 		t.proposed.ID = uuid.New()
 	}
 	finalize(&run.RunTiming, t)
+	// 2.7 bumps `updated` on every write of the run row, a state change
+	// included (its ORM's onupdate).
+	if !in.Now.IsZero() {
+		run.Updated = core.T(in.Now)
+	}
 	d := FlowDecision{Result: t.result(), Run: run}
 	if run.ParentTaskRunID != nil {
 		mirror := *t.proposed

@@ -87,6 +87,13 @@ func (o *Orchestrator) setFlowRunState(ctx context.Context, id uuid.UUID, p core
 				return Result{}, false, err
 			}
 		}
+		if st := d.Run.State; st != nil && st.Type.IsTerminal() {
+			// The write above already ended the task runs' slot leases;
+			// this marks the task runs themselves (children.go).
+			if err := o.closeChildTasks(ctx, d.Run.ID, st.Type); err != nil {
+				return Result{}, false, err
+			}
+		}
 		return d.Result, true, nil
 	}
 	return Result{}, false, conflictErr()
@@ -109,10 +116,19 @@ func (o *Orchestrator) mirrorToParentTask(ctx context.Context, taskRunID uuid.UU
 // SetTaskRunState orchestrates a proposed state for a task run.
 func (o *Orchestrator) SetTaskRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int) (res Result, written bool, err error) {
 	defer func() { o.observe("task", p.Type, res, err) }()
+	return o.setTaskRunState(ctx, id, p, force, apiVersion, nil)
+}
+
+// setTaskRunState is SetTaskRunState that, like SetFlowRunStateIf, only
+// writes while cond (when set) holds for the run as read.
+func (o *Orchestrator) setTaskRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int, cond func(*core.TaskRun) bool) (res Result, written bool, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		run, err := o.Store.GetTaskRun(ctx, id)
 		if err != nil {
 			return Result{}, false, err
+		}
+		if cond != nil && !cond(run) {
+			return Result{State: run.State, Status: Abort, Details: details(Abort, "condition no longer holds", 0)}, false, nil
 		}
 		in := TaskInput{Run: run, Proposed: p, Force: force, APIVersion: apiVersion, Now: o.now()}
 		if !force && p.Type == core.Running {
@@ -170,6 +186,7 @@ func (o *Orchestrator) CreateFlowRun(ctx context.Context, run *core.FlowRun, ini
 		p = *initial
 	}
 	d := DecideFlow(FlowInput{Run: run, Proposed: p, Force: true, Now: o.now()})
+	d.Run.Updated = run.Updated // a new run's updated is its created, as the caller set them
 	out, created, err := o.Store.CreateFlowRun(ctx, d.Run)
 	if err != nil || !created {
 		return out, created, err
@@ -191,6 +208,7 @@ func (o *Orchestrator) CreateTaskRun(ctx context.Context, run *core.TaskRun, ini
 		p = *initial
 	}
 	d := DecideTask(TaskInput{Run: run, Proposed: p, Force: true, Now: o.now()})
+	d.Run.Updated = run.Updated // as for flow runs
 	return o.Store.CreateTaskRun(ctx, d.Run)
 }
 

@@ -245,6 +245,11 @@ func DecideTask(in TaskInput) TaskDecision {
 		t.proposed.ID = uuid.New()
 	}
 	finalize(&run.RunTiming, t)
+	// 2.7 bumps `updated` on every write of the run row, a state change
+	// included (its ORM's onupdate).
+	if !in.Now.IsZero() {
+		run.Updated = core.T(in.Now)
+	}
 	// ReleaseTaskConcurrencySlots: universal, also under force.
 	if t.proposed.Type != core.Running && t.proposed.Type != core.Cancelling {
 		d.ReleaseSlots = true

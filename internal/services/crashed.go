@@ -21,8 +21,9 @@ const DefaultAgentDeadline = 10 * time.Minute
 // 2.7 agents send no per-run heartbeat, but every agent polls its queues
 // every few seconds (get_runs records last_polled). A queue nobody has polled
 // for Deadline has no live agent, so its claimed runs (PENDING, RUNNING,
-// CANCELLING) cannot finish: they are forced to CRASHED, and so are their
-// running task runs, which returns their concurrency slots.
+// CANCELLING) cannot finish: they are forced to CRASHED, which ends their
+// task runs' concurrency-slot leases in that same write (within one tick of
+// the deadline passing), and their unfinished task runs are crashed too.
 type CrashedRuns struct {
 	Orch     *orchestration.Orchestrator
 	Now      func() time.Time
@@ -54,46 +55,58 @@ func (c *CrashedRuns) RunOnce(ctx context.Context) error {
 		}
 		runs, err := st.ListFlowRuns(ctx, &store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
 			WorkQueueName: &store.OptStringFilter{Any: &[]string{q.Name}},
-			State: &store.StateFilter{Type: &struct {
-				Any *[]core.StateType `json:"any_"`
-			}{Any: &active}},
+			State:         store.StateTypes(active...),
 		}}, Page: store.Page{Limit: 500}})
 		if err != nil {
 			return err
 		}
 		for _, r := range runs {
 			msg := fmt.Sprintf("Work queue %q has not been polled since %s: the run's agent is gone.", q.Name, q.LastPolled.Format(time.RFC3339))
-			_, written, err := c.Orch.SetFlowRunStateIf(ctx, r.ID, core.StateCreate{Type: core.Crashed, Message: &msg}, true,
+			// The CRASHED write ends the run's slot leases at once; the
+			// orchestrator then crashes its unfinished task runs
+			// (orchestration.ChildTaskClosure).
+			_, _, err := c.Orch.SetFlowRunStateIf(ctx, r.ID, core.StateCreate{Type: core.Crashed, Message: &msg}, true,
 				func(cur *core.FlowRun) bool {
 					return cur.StateType != nil && !cur.StateType.IsTerminal() && *cur.StateType != core.Scheduled
 				})
 			if err != nil && !core.IsNotFound(err) {
 				return err
 			}
-			if written {
-				if err := c.crashTasks(ctx, r, msg); err != nil {
-					return err
-				}
-			}
 		}
 	}
-	return nil
+	return c.closeOrphans(ctx)
 }
 
-// crashTasks forces the run's unfinished task runs to CRASHED.
-func (c *CrashedRuns) crashTasks(ctx context.Context, r *core.FlowRun, msg string) error {
-	ids := []core.StateType{core.Running, core.Pending, core.Cancelling}
+// orphanBatch bounds one tick's sweep; the next tick takes the rest.
+const orphanBatch = 200
+
+// closeOrphans closes task runs left RUNNING or CANCELLING under a flow run
+// that has ended: the orchestrator closes them right after the flow run's
+// terminal write, but a process that died in between (or data written
+// before that rule) leaves some. They hold no slot (the lease rule counts
+// only unfinished flow runs), so this is bookkeeping, not a release.
+func (c *CrashedRuns) closeOrphans(ctx context.Context) error {
+	terminal := []core.StateType{core.Completed, core.Failed, core.Cancelled, core.Crashed}
 	tasks, err := c.Orch.Store.ListTaskRuns(ctx, &store.TaskRunQuery{RunFilters: store.RunFilters{
-		FlowRuns: &store.FlowRunFilter{ID: &store.IDFilter{Any: &[]uuid.UUID{r.ID}}},
-		TaskRuns: &store.TaskRunFilter{State: &store.StateFilter{Type: &struct {
-			Any *[]core.StateType `json:"any_"`
-		}{Any: &ids}}},
-	}})
+		FlowRuns: &store.FlowRunFilter{State: store.StateTypes(terminal...)},
+		TaskRuns: &store.TaskRunFilter{State: store.StateTypes(core.Running, core.Cancelling)},
+	}, Page: store.Page{Limit: orphanBatch}})
 	if err != nil {
 		return err
 	}
+	parents := map[uuid.UUID]*core.FlowRun{}
 	for _, t := range tasks {
-		if _, _, err := c.Orch.SetTaskRunState(ctx, t.ID, core.StateCreate{Type: core.Crashed, Message: &msg}, true, nil); err != nil && !core.IsNotFound(err) {
+		fr, ok := parents[t.FlowRunID]
+		if !ok {
+			if fr, err = c.Orch.Store.GetFlowRun(ctx, t.FlowRunID); err != nil && !core.IsNotFound(err) {
+				return err
+			}
+			parents[t.FlowRunID] = fr
+		}
+		if fr == nil || fr.StateType == nil {
+			continue
+		}
+		if err := c.Orch.CloseTaskRun(ctx, t.ID, orchestration.ChildTaskClosure(*fr.StateType)); err != nil {
 			return err
 		}
 	}

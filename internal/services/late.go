@@ -34,9 +34,7 @@ func (l *LateRuns) RunOnce(ctx context.Context) error {
 	for {
 		runs, err := l.Orch.Store.ListFlowRuns(ctx, &store.FlowRunQuery{
 			RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
-				State: &store.StateFilter{Type: &struct {
-					Any *[]core.StateType `json:"any_"`
-				}{Any: &[]core.StateType{core.Scheduled}}, Name: &store.StringAnyFilter{Any: &[]string{"Scheduled"}}},
+				State:                  &store.StateFilter{Type: store.StateTypes(core.Scheduled).Type, Name: &store.StringAnyFilter{Any: &[]string{"Scheduled"}}},
 				NextScheduledStartTime: &store.TimeFilter{Before: &cutoff},
 			}},
 			Sort: "NEXT_SCHEDULED_START_TIME_ASC", Page: store.Page{Limit: lateBatch},

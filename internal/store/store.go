@@ -192,9 +192,11 @@ type SlotClaim struct {
 // ConcurrencyStore persists tag concurrency limits and their slots.
 //
 // Slots are leases tied to their holder: a slot counts as taken only while
-// its task run exists and is RUNNING or CANCELLING, so a run that crashed,
-// was forced to another state or was deleted gives its slot back without
-// anyone calling release.
+// its task run exists and is RUNNING or CANCELLING and the task run's flow
+// run is not in a terminal state, so a run that crashed, was forced to
+// another state or was deleted, or whose flow run ended (CRASHED through
+// the API, say), gives its slot back in that same write, without anyone
+// calling release.
 type ConcurrencyStore interface {
 	// UpsertConcurrencyLimit creates the limit for tag or updates its value.
 	UpsertConcurrencyLimit(ctx context.Context, l *core.ConcurrencyLimit) (out *core.ConcurrencyLimit, created bool, err error)
@@ -229,4 +231,16 @@ type SavedSearchStore interface {
 	GetSavedSearch(ctx context.Context, id uuid.UUID) (*core.SavedSearch, error)
 	ListSavedSearches(ctx context.Context, p Page) ([]*core.SavedSearch, error)
 	DeleteSavedSearch(ctx context.Context, id uuid.UUID) error
+}
+
+// StateTypes returns a state filter matching runs whose state type is one of
+// types. It is built by decoding rather than as a literal so callers do not
+// repeat StateFilter's anonymous Type struct (and its tags).
+func StateTypes(types ...core.StateType) *StateFilter {
+	b, _ := json.Marshal(map[string]any{"type": map[string]any{"any_": types}})
+	f := &StateFilter{}
+	if err := json.Unmarshal(b, f); err != nil {
+		panic("store.StateTypes: " + err.Error()) // a StateFilter that cannot hold its own JSON is a bug
+	}
+	return f
 }

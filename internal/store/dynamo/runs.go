@@ -615,7 +615,9 @@ func (s *Store) readSlots(ctx context.Context, tag string) (*slotSet, error) {
 }
 
 // liveHolders returns the holders (other than self) whose task run exists
-// and is RUNNING or CANCELLING, read strongly consistently.
+// and is RUNNING or CANCELLING and whose flow run has not ended (the lease
+// rule: a flow run's terminal write frees its task runs' slots in that same
+// write), read strongly consistently.
 func (s *Store) liveHolders(ctx context.Context, ss *slotSet, self uuid.UUID) (map[string]int64, error) {
 	var ids []uuid.UUID
 	for h := range ss.holders {
@@ -631,16 +633,54 @@ func (s *Store) liveHolders(ctx context.Context, ss *slotSet, self uuid.UUID) (m
 	if err != nil {
 		return nil, err
 	}
+	var running []*core.TaskRun
+	parents := map[uuid.UUID]bool{}
 	for _, it := range its {
 		r, err := decode[core.TaskRun](ctx, s, it)
 		if err != nil {
 			continue // a payload race means the run just changed: not counted
 		}
 		if r.StateType != nil && (*r.StateType == core.Running || *r.StateType == core.Cancelling) {
+			running = append(running, r)
+			parents[r.FlowRunID] = true
+		}
+	}
+	ended, err := s.endedFlowRuns(ctx, parents)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range running {
+		if !ended[r.FlowRunID] {
 			live[r.ID.String()] = ss.holders[r.ID.String()]
 		}
 	}
 	return live, nil
+}
+
+// endedFlowRuns returns which of ids are flow runs in a terminal state.
+func (s *Store) endedFlowRuns(ctx context.Context, ids map[uuid.UUID]bool) (map[uuid.UUID]bool, error) {
+	ended := map[uuid.UUID]bool{}
+	if len(ids) == 0 {
+		return ended, nil
+	}
+	keys := make([]uuid.UUID, 0, len(ids))
+	for id := range ids {
+		keys = append(keys, id)
+	}
+	its, err := s.getByIDs(ctx, pFlowRun, keys, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range its {
+		r, err := decode[core.FlowRun](ctx, s, it)
+		if err != nil {
+			continue // changing under us: counted as unfinished, the safe side
+		}
+		if r.StateType != nil && r.StateType.IsTerminal() {
+			ended[r.ID] = true
+		}
+	}
+	return ended, nil
 }
 
 // claimSlot builds the conditional write that takes a slot of c.Tag for

@@ -54,7 +54,7 @@ func (s *Store) withSlots(ctx context.Context, ls []*core.ConcurrencyLimit) ([]*
 		tags[i] = l.Tag
 	}
 	rows, err := s.pool.Query(ctx, `SELECT s.tag, s.task_run_id FROM concurrency_slots s JOIN task_runs t ON t.id = s.task_run_id
-		WHERE s.tag = ANY($1) AND t.state_type IN `+liveStates+` ORDER BY s.acquired, s.task_run_id`, tags)
+		WHERE s.tag = ANY($1) AND `+liveSlotCond+` ORDER BY s.acquired, s.task_run_id`, tags)
 	if err != nil {
 		return nil, err
 	}

@@ -358,6 +358,12 @@ func (s *Store) CountTaskRuns(ctx context.Context, f *store.RunFilters) (int, er
 // liveStates are the states in which a slot's holder keeps its slot.
 const liveStates = `('` + string(core.Running) + `', '` + string(core.Cancelling) + `')`
 
+// liveSlotCond is the lease rule over a slot s of task run t: the holder is
+// in liveStates and its flow run has not ended, so a flow run's terminal
+// write frees its task runs' slots in that same write.
+const liveSlotCond = `t.state_type IN ` + liveStates + ` AND NOT EXISTS (SELECT 1 FROM flow_runs f
+	WHERE f.id = t.flow_run_id AND f.state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'))`
+
 // lockTagSQL serialises the claims on one tag across every connection and
 // process until the transaction ends. The key is a hash, so two tags may
 // share a lock: that costs waiting, never correctness.
@@ -370,7 +376,7 @@ const lockTagSQL = `SELECT pg_advisory_xact_lock(hashtextextended('orrery.slot:'
 const claimSlotSQL = `INSERT INTO concurrency_slots (tag, task_run_id, acquired)
 	SELECT $1::text, $2::uuid, now()
 	WHERE (SELECT count(*) FROM concurrency_slots s JOIN task_runs t ON t.id = s.task_run_id
-		WHERE s.tag = $1 AND s.task_run_id <> $2 AND t.state_type IN ` + liveStates + `) < $3
+		WHERE s.tag = $1 AND s.task_run_id <> $2 AND ` + liveSlotCond + `) < $3
 	ON CONFLICT (tag, task_run_id) DO UPDATE SET acquired = concurrency_slots.acquired`
 
 func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) error {

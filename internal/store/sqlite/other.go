@@ -18,7 +18,7 @@ import (
 func (s *Store) withSlots(ctx context.Context, q queryer, ls []*core.ConcurrencyLimit) ([]*core.ConcurrencyLimit, error) {
 	for _, l := range ls {
 		rows, err := q.QueryContext(ctx, `SELECT s.task_run_id FROM concurrency_slots s JOIN task_runs t ON t.id = s.task_run_id
-			WHERE s.tag = ? AND t.state_type IN ('RUNNING', 'CANCELLING') ORDER BY s.acquired, s.task_run_id`, l.Tag)
+			WHERE s.tag = ? AND `+liveSlotCond+` ORDER BY s.acquired, s.task_run_id`, l.Tag)
 		if err != nil {
 			return nil, err
 		}

@@ -372,9 +372,7 @@ func flowRunsByStateUnion(q *store.FlowRunQuery, order string) (string, []any, b
 	for _, t := range types {
 		one := *fr
 		st := *fr.State
-		st.Type = &struct {
-			Any *[]core.StateType `json:"any_"`
-		}{Any: &[]core.StateType{t}}
+		st.Type = store.StateTypes(t).Type
 		one.State = &st
 		f := q.RunFilters
 		f.FlowRuns = &one
@@ -556,10 +554,15 @@ func (s *Store) CountTaskRuns(ctx context.Context, f *store.RunFilters) (int, er
 	return count(ctx, s.r, `SELECT COUNT(*) FROM task_runs tr WHERE `+w.sql, w.args...)
 }
 
-// liveSlots counts the slots of tag held by task runs other than self that
-// are RUNNING or CANCELLING: the lease rule.
+// liveSlotCond is the lease rule over a slot s of task run t: the holder is
+// RUNNING or CANCELLING and its flow run has not ended, so a flow run's
+// terminal write frees its task runs' slots in that same write.
+const liveSlotCond = `t.state_type IN ('RUNNING', 'CANCELLING') AND NOT EXISTS (SELECT 1 FROM flow_runs f
+	WHERE f.id = t.flow_run_id AND f.state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'))`
+
+// liveSlots counts the live slots of tag held by task runs other than self.
 const liveSlotsSQL = `SELECT COUNT(*) FROM concurrency_slots s JOIN task_runs t ON t.id = s.task_run_id
-	WHERE s.tag = ? AND s.task_run_id != ? AND t.state_type IN ('RUNNING', 'CANCELLING')`
+	WHERE s.tag = ? AND s.task_run_id != ? AND ` + liveSlotCond
 
 func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) error {
 	id := t.Run.ID.String()
