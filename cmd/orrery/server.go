@@ -28,9 +28,10 @@ import (
 
 func newServerCmd() *cobra.Command {
 	server := &cobra.Command{Use: "server", Short: "Run the API server"}
-	var host string
+	var host, logFormat string
 	var port int
 	var authOn bool
+	var allowedHosts, corsOrigins []string
 	start := &cobra.Command{
 		Use:   "start",
 		Short: "Start the API server (Prefect 2.7 API under /api, docs at /docs)",
@@ -48,29 +49,42 @@ func newServerCmd() *cobra.Command {
 			if cmd.Flags().Changed("auth") {
 				cfg.Auth = &authOn
 			}
+			if cmd.Flags().Changed("allowed-hosts") {
+				cfg.AllowedHosts = allowedHosts
+			}
+			if cmd.Flags().Changed("cors-origins") {
+				cfg.CORSOrigins = corsOrigins
+			}
+			if cmd.Flags().Changed("log-format") {
+				if logFormat != "json" && logFormat != "text" {
+					return fmt.Errorf("--log-format must be json or text, got %q", logFormat)
+				}
+				cfg.LogFormat = logFormat
+			}
 			return runServer(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	}
 	start.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on (env "+shared.EnvHost+")")
 	start.Flags().IntVar(&port, "port", 4200, "port to listen on (env "+shared.EnvPort+")")
 	start.Flags().BoolVar(&authOn, "auth", false, "check API keys (env "+shared.EnvAuth+"; default: on when --host is not a loopback address)")
+	start.Flags().StringSliceVar(&allowedHosts, "allowed-hosts", nil, "extra Host names answered while API keys are off, comma-separated, * for any (env "+shared.EnvAllowedHosts+"; localhost, 127.0.0.1, [::1] and --host always are)")
+	start.Flags().StringSliceVar(&corsOrigins, "cors-origins", nil, "browser origins allowed besides the server's own, comma-separated, * for any (env "+shared.EnvCORSOrigins+")")
+	start.Flags().StringVar(&logFormat, "log-format", "", "json or text (env "+shared.EnvLogFormat+"; default: text on a terminal, else json)")
 	server.AddCommand(start)
 	return server
 }
 
+// newLogger logs to stderr in ORRERY_LOG_FORMAT (text on a terminal, else
+// JSON, when unset).
 func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return app.NewLogger(os.Stderr, os.Getenv(shared.EnvLogFormat), level)
 }
 
 // runServer serves until ctx is cancelled (Ctrl-C / SIGTERM), then drains
 // in-flight requests before closing the store, so every acknowledged write
 // is committed.
 func runServer(ctx context.Context, cfg shared.Config, out io.Writer) error {
-	logger := newLogger(cfg.LogLevel)
+	logger := app.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	if os.Getenv("GOGC") == "" {
 		// Requests allocate short-lived JSON; collecting less often buys
 		// throughput for a few MB of heap.
@@ -83,6 +97,9 @@ func runServer(ctx context.Context, cfg shared.Config, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	// The backlog gauge reads the store at scrape time; only the local
+	// server has it (a Lambda instance's scrape would cost table reads).
+	a.Metrics.WatchQueues(a.Store, nil)
 	srv := a.API
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -98,11 +115,11 @@ func runServer(ctx context.Context, cfg shared.Config, out io.Writer) error {
 		mux.Handle("/", srv)
 		handler = mux
 	}
-	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	httpSrv := app.NewHTTPServer(handler, app.LimitsOf(cfg), logger)
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Orrery %s is running.\n\n", version)
 	fmt.Fprintf(out, "Configure Prefect to use it:\n\n  prefect config set PREFECT_API_URL=%s/api\n\n", base)
-	fmt.Fprintf(out, "Dashboard: %s/   API docs: %s/docs\n\n", base, base)
+	fmt.Fprintf(out, "Dashboard: %s/   API docs: %s/docs   Metrics: %s/metrics\n\n", base, base, base)
 	printAuth(ctx, out, a, cfg, on, why)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -168,7 +185,12 @@ func isLoopback(host string) bool {
 func printAuth(ctx context.Context, out io.Writer, a *app.App, cfg shared.Config, on bool, why string) {
 	if !on {
 		if !isLoopback(cfg.Host) {
-			fmt.Fprintf(out, "WARNING: API keys are NOT checked (%s=false) and the server listens on %s.\n\n", shared.EnvAuth, cfg.Host)
+			fmt.Fprintf(out, "WARNING: API keys are NOT checked (%s=false) and the server listens on %s.\n", shared.EnvAuth, cfg.Host)
+			fmt.Fprintf(out, "Only these Host names are answered: localhost, 127.0.0.1, [::1]")
+			for _, h := range app.AllowedHosts(cfg) {
+				fmt.Fprintf(out, ", %s", h)
+			}
+			fmt.Fprintf(out, " (add more with %s).\n\n", shared.EnvAllowedHosts)
 		}
 		return
 	}

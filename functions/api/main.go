@@ -18,9 +18,10 @@ import (
 
 var version = "dev"
 
-// newHandler adapts h to API Gateway HTTP API events.
+// newHandler adapts h to API Gateway HTTP API events; each request carries
+// the gateway's request id.
 func newHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return httpadapter.NewV2(h).ProxyWithContext
+	return httpadapter.NewV2(app.GatewayRequestID(h)).ProxyWithContext
 }
 
 func main() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orrery-dev/orrery/internal/api"
 	"github.com/orrery-dev/orrery/internal/auth"
+	"github.com/orrery-dev/orrery/internal/metrics"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/internal/services"
@@ -20,8 +21,12 @@ import (
 
 // App is an assembled Orrery.
 type App struct {
+	// Store is the backend itself; the API and the services use it through
+	// the metrics' instrumented wrapper.
 	Store store.Store
 	API   *api.Server
+	// Metrics is what GET /metrics serves.
+	Metrics *metrics.Metrics
 	// Services run on a ticker locally and on an EventBridge tick serverless.
 	Services []services.Service
 }
@@ -34,8 +39,8 @@ type Opener func(ctx context.Context, databaseURL, resultsURL string) (store.Sto
 
 // New opens the store with open and builds the API and services for cfg.
 // opts holds what differs between shells (logger, docs and UI handlers); its
-// store, secret box and body limit are filled in from cfg, and API keys are
-// checked when cfg.Auth is true.
+// store, secret box, body limit, allowed hosts, CORS origins and metrics are
+// filled in from cfg, and API keys are checked when cfg.Auth is true.
 func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, version string) (*App, error) {
 	st, err := open(ctx, cfg.DatabaseURL, cfg.ResultsURL)
 	if err != nil {
@@ -46,25 +51,57 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 		st.Close()
 		return nil, fmt.Errorf("loading the secret key: %w", err)
 	}
-	opts.Store, opts.Secret, opts.MaxBody = st, box, cfg.MaxBodyBytes
+	m := opts.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	ist := m.WrapStore(st)
+	opts.Store, opts.Secret, opts.MaxBody, opts.Metrics = ist, box, cfg.MaxBodyBytes, m
 	if cfg.Auth != nil && *cfg.Auth && opts.Auth == nil {
-		opts.Auth = auth.New(auth.Config{Store: st, Logger: opts.Logger, Now: opts.Now})
+		opts.Auth = auth.New(auth.Config{Store: ist, Logger: opts.Logger, Now: opts.Now})
+	}
+	if opts.AllowedHosts == nil {
+		opts.AllowedHosts = AllowedHosts(cfg)
+	}
+	if opts.CORSOrigins == nil {
+		opts.CORSOrigins = cfg.CORSOrigins
 	}
 	if opts.Settings == nil {
+		// api.New shows every URL through shared.RedactURL; redacting here
+		// too keeps the map safe for any other use.
 		opts.Settings = map[string]any{
 			"host": cfg.Host, "port": cfg.Port, "database_url": shared.RedactURL(cfg.DatabaseURL),
 			"results_url": shared.RedactURL(cfg.ResultsURL), "version": version, "prefect_api_version": api.APIVersion,
+			"allowed_hosts": opts.AllowedHosts, "cors_origins": opts.CORSOrigins,
 		}
 	}
+	orch := func() *orchestration.Orchestrator {
+		o := orchestration.New(ist)
+		o.Observe = m.Transition
+		return o
+	}
 	return &App{
-		Store: st,
-		API:   api.New(opts),
+		Store:   st,
+		API:     api.New(opts),
+		Metrics: m,
 		Services: []services.Service{
-			&services.Scheduler{Store: st, NewName: api.Slug},
-			&services.LateRuns{Orch: orchestration.New(st)},
-			&services.CrashedRuns{Orch: orchestration.New(st), Deadline: cfg.AgentDeadline},
+			m.WrapService(&services.Scheduler{Store: ist, NewName: api.Slug}),
+			m.WrapService(&services.LateRuns{Orch: orch()}),
+			m.WrapService(&services.CrashedRuns{Orch: orch(), Deadline: cfg.AgentDeadline}),
 		},
 	}, nil
+}
+
+// AllowedHosts is the Host list the API answers while keys are off: the
+// host the server listens on (unless it is a wildcard address, which no
+// client sends as Host) and ORRERY_ALLOWED_HOSTS; localhost, 127.0.0.1
+// and [::1] are always allowed by the API itself.
+func AllowedHosts(cfg shared.Config) []string {
+	hosts := []string{}
+	if h := cfg.Host; h != "" && h != "0.0.0.0" && h != "::" && h != "[::]" {
+		hosts = append(hosts, h)
+	}
+	return append(hosts, cfg.AllowedHosts...)
 }
 
 // RunServicesOnce runs every service once, in order; it returns the first

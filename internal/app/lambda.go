@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/orrery-dev/orrery/internal/api"
 	"github.com/orrery-dev/orrery/internal/backend/dynamodb"
@@ -29,7 +31,8 @@ func ForLambda(ctx context.Context, version string) (*App, *slog.Logger, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: parseLevel(cfg.LogLevel)}))
+	// Always JSON: the functions' log group is set to the JSON log format.
+	logger := NewLogger(os.Stdout, "json", cfg.LogLevel)
 	// API keys are always checked in the serverless shape, whatever
 	// ORRERY_AUTH says: the HTTP API is reachable from anywhere.
 	on := true
@@ -94,4 +97,16 @@ func secretKeyFromParameter(ctx context.Context, getenv func(string) string, new
 		return fmt.Errorf("SSM parameter %s is empty: it must hold base64 of 32 random bytes", name)
 	}
 	return os.Setenv(secretbox.EnvKey, v)
+}
+
+// GatewayRequestID serves h with API Gateway's request id as the request's
+// X-Request-ID (replacing any the client sent), so the id in Orrery's logs
+// and response header is the one in the gateway's access log.
+func GatewayRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.RequestID != "" {
+			r.Header.Set(api.RequestIDHeader, gw.RequestID)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
