@@ -1,107 +1,524 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+	"github.com/swaggest/jsonschema-go"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi3"
+
 	"github.com/orrery-dev/orrery/internal/auth"
+	"github.com/orrery-dev/orrery/internal/core"
+	"github.com/orrery-dev/orrery/internal/orchestration"
+	"github.com/orrery-dev/orrery/internal/store"
 )
+
+// The OpenAPI document is reflected from the Go types the handlers decode
+// and encode (github.com/swaggest/openapi-go over swaggest/jsonschema-go),
+// with the route→types table in openapi_routes.go. The request structs'
+// bounds are their struct tags (required, maxLength, maxItems, minimum,
+// enum, format ...), the same tags the request validator reads, so the
+// document and the behaviour have one source.
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// openAPI builds the OpenAPI 3.0 document from the registered routes, so
-// the document can never list a route that does not exist or miss one.
-func (s *Server) openAPI() map[string]any {
-	paths := map[string]any{}
-	for _, rt := range s.routes {
-		item, _ := paths[rt.path].(map[string]any)
-		if item == nil {
-			item = map[string]any{}
-			paths[rt.path] = item
-		}
-		op := map[string]any{
-			"summary":     rt.summary,
-			"tags":        []string{rt.tag},
-			"operationId": operationID(rt.method, rt.path),
-			"responses": map[string]any{
-				"200": map[string]any{"description": "Successful response", "content": jsonContent(map[string]any{})},
-				"422": map[string]any{"description": "Validation error", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/ValidationError"})},
-			},
-		}
-		if auth.Open(rt.method, rt.path) {
-			op["security"] = []any{} // overrides the global requirement: no key needed
-		} else {
-			op["x-orrery-scope"] = auth.RequiredScope(rt.method, rt.path)
-			resp := op["responses"].(map[string]any)
-			resp["401"] = map[string]any{"description": "Missing, unknown, expired or revoked API key", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/HTTPError"})}
-			resp["403"] = map[string]any{"description": "The API key's scope does not allow this request", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/HTTPError"})}
-		}
-		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
-			schema := map[string]any{"type": "string"}
-			if m[1] == "id" {
-				schema["format"] = "uuid"
-			}
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
-		}
-		if len(params) > 0 {
-			op["parameters"] = params
-		}
-		if rt.method == http.MethodPost || rt.method == http.MethodPatch || rt.method == http.MethodPut {
-			op["requestBody"] = map[string]any{"content": jsonContent(map[string]any{"type": "object"})}
-		}
-		item[strings.ToLower(rt.method)] = op
+// apiVersionPattern matches the X-PREFECT-API-VERSION values the server
+// accepts: x.y.z at or above MinAPIVersion (0.8.0), without leading zeros.
+const apiVersionPattern = `^(0\.([89]|[1-9][0-9]+)\.(0|[1-9][0-9]*)|[1-9][0-9]*\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*))$`
+
+// Error bodies of 2.7, named in components.schemas.
+type (
+	// HTTPError is 2.7's HTTPException body.
+	HTTPError struct {
+		Detail string `json:"detail" required:"true"`
 	}
-	tags := map[string]bool{}
+	// LegacyError is the body of the few 2.7 errors raised as plain
+	// exceptions (a flow run graph or queue status of a missing object).
+	LegacyError struct {
+		ExceptionMessage string `json:"exception_message" required:"true"`
+	}
+	// ValidationError is 2.7's 422 body: pydantic's errors and the request
+	// echoed back.
+	ValidationError struct {
+		ExceptionMessage string           `json:"exception_message" required:"true"`
+		ExceptionDetail  []ValidationItem `json:"exception_detail" required:"true" nullable:"false"`
+		RequestBody      any              `json:"request_body"`
+	}
+	// ValidationItem is one pydantic error.
+	ValidationItem struct {
+		Loc  []any  `json:"loc" required:"true" nullable:"false"`
+		Msg  string `json:"msg" required:"true"`
+		Type string `json:"type" required:"true"`
+	}
+)
+
+// unprocessable is a 422 body: a validation error, or an HTTPException
+// raised with 422 (2.7's limit and offset checks, for one).
+type unprocessable struct{}
+
+// JSONSchemaAnyOf implements jsonschema.AnyOfExposer.
+func (unprocessable) JSONSchemaAnyOf() []any { return []any{ValidationError{}, HTTPError{}} }
+
+// jsonAny is a JSON value of any type, null included (a response written
+// as `null`, or an opaque client value).
+type jsonAny struct{}
+
+// JSONSchema implements jsonschema.Exposer.
+func (jsonAny) JSONSchema() (jsonschema.Schema, error) {
+	s := jsonschema.Schema{}
+	s.WithDescription("Any JSON value")
+	return s, nil
+}
+
+// nullBody is a response whose body is JSON null.
+type nullBody struct{}
+
+// JSONSchema implements jsonschema.Exposer.
+func (nullBody) JSONSchema() (jsonschema.Schema, error) {
+	s := jsonschema.Schema{}
+	s.WithDescription("null").WithExtraPropertiesItem(nullMarker, true)
+	return s, nil
+}
+
+var (
+	typeUUID     = reflect.TypeOf(uuid.UUID{})
+	typeTime     = reflect.TypeOf(core.Time{})
+	typeDuration = reflect.TypeOf(core.Duration(0))
+	typeRawMsg   = reflect.TypeOf(json.RawMessage{})
+)
+
+// enumTypes lists the named string types whose values are a closed set.
+var enumTypes = map[reflect.Type][]any{
+	reflect.TypeOf(core.StateType("")):       toAny(core.StateTypes()),
+	reflect.TypeOf(store.Operator("")):       {string(store.And), string(store.Or)},
+	reflect.TypeOf(core.Scope("")):           toAny(core.Scopes()),
+	reflect.TypeOf(orchestration.Status("")): {string(orchestration.Accept), string(orchestration.Reject), string(orchestration.Abort), string(orchestration.Wait)},
+	reflect.TypeOf(store.FlowSort("")):       toAny(store.FlowSorts),
+	reflect.TypeOf(store.FlowRunSort("")):    toAny(store.FlowRunSorts),
+	reflect.TypeOf(store.TaskRunSort("")):    toAny(store.TaskRunSorts),
+	reflect.TypeOf(store.LogSort("")):        toAny(store.LogSorts),
+}
+
+func toAny[T ~string](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// rawFields gives the schema of json.RawMessage fields, which reflection
+// cannot see into, by JSON name. Unlisted ones are any JSON value.
+var rawFields = map[string]map[string]any{
+	"parameters":                 {"type": "object", "nullable": true, "additionalProperties": true},
+	"context":                    {"type": "object", "nullable": true, "additionalProperties": true},
+	"infra_overrides":            {"type": "object", "nullable": true, "additionalProperties": true},
+	"parameter_openapi_schema":   {"type": "object", "nullable": true, "additionalProperties": true},
+	"fields":                     {"type": "object", "nullable": true, "additionalProperties": true},
+	"filter":                     {"type": "object", "nullable": true, "properties": map[string]any{"tags": map[string]any{"type": "array", "nullable": true, "items": map[string]any{"type": "string"}}, "deployment_ids": map[string]any{"type": "array", "nullable": true, "items": map[string]any{"type": "string", "format": "uuid"}}}},
+	"schedule":                   {"type": "object", "nullable": true, "additionalProperties": true},
+	"created_by":                 {"type": "object", "nullable": true, "additionalProperties": true},
+	"updated_by":                 {"type": "object", "nullable": true, "additionalProperties": true},
+	"storage_document_id":        {"type": "string", "format": "uuid", "nullable": true},
+	"infrastructure_document_id": {"type": "string", "format": "uuid", "nullable": true},
+	"worker_pool_queue_id":       {"type": "string", "format": "uuid", "nullable": true},
+	"last_polled":                {"type": "string", "format": "date-time", "nullable": true},
+	"concurrency_limit":          {"type": "integer", "minimum": 0, "nullable": true},
+	"priority":                   {"type": "integer", "minimum": 1, "nullable": true},
+	"retry_delay": {"nullable": true, "anyOf": []any{
+		map[string]any{"type": "number"},
+		map[string]any{"type": "array", "items": map[string]any{"type": "number"}, "maxItems": 50},
+	}},
+	"data": {"description": "Any JSON value", "nullable": true},
+}
+
+// rawStringFields are json.RawMessage fields holding an optional string
+// (PATCH bodies tell "absent" from "null" with them).
+var rawStringFields = []string{
+	"description", "flow_version", "manifest_path", "work_queue_name", "work_pool_name", "path", "version",
+	"entrypoint", "infrastructure_pid", "logo_url", "documentation_url", "code_example", "work_pool_queue_name",
+	"worker_pool_name", "worker_pool_queue_name",
+}
+
+// nullMarker marks nullBody's schema, which finish rewrites as 3.0's
+// "exactly null".
+const nullMarker = "x-orrery-null"
+
+// nullableMarker stands for OpenAPI 3.0's "nullable" until finish.
+const nullableMarker = "x-orrery-nullable"
+
+// interceptSchema maps the types whose JSON differs from their Go shape.
+func interceptSchema(p jsonschema.InterceptSchemaParams) (bool, error) {
+	if p.Processed {
+		t := p.Value.Type()
+		if t.Kind() == reflect.Struct && isStrict(t) {
+			p.Schema.WithAdditionalProperties(jsonschema.SchemaOrBool{TypeBoolean: new(bool)})
+		}
+		if bt, ok := p.Value.Interface().(listBounded); ok && p.Value.Kind() == reflect.Slice {
+			// A list body carries its bounds in a method (no field to tag).
+			tag := bt.bodyTag()
+			for name, set := range map[string]func(int64){"maxItems": func(n int64) { p.Schema.WithMaxItems(n) }, "minItems": func(n int64) { p.Schema.WithMinItems(n) }} {
+				if v, ok := tag.Lookup(name); ok {
+					n, err := strconv.ParseInt(v, 10, 64)
+					if err != nil {
+						return false, fmt.Errorf("%s: bad %s %q", t, name, v)
+					}
+					set(n)
+				}
+			}
+		}
+		return false, nil
+	}
+	t := p.Value.Type()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t {
+	case typeUUID:
+		p.Schema.WithType(jsonschema.String.Type()).WithFormat("uuid")
+		return true, nil
+	case typeTime:
+		p.Schema.WithType(jsonschema.String.Type()).WithFormat("date-time")
+		return true, nil
+	case typeDuration:
+		p.Schema.WithType(jsonschema.Number.Type()).WithDescription("seconds")
+		p.Schema.Format = nil // not the int64 of its Go kind: a float on the wire
+		return true, nil
+	}
+	if vals, ok := enumTypes[t]; ok {
+		p.Schema.WithType(jsonschema.String.Type()).WithEnum(vals...)
+		return true, nil
+	}
+	return false, nil
+}
+
+// isStrict reports types that reject unknown keys: the request action
+// models and every filter object.
+func isStrict(t reflect.Type) bool {
+	if reflect.PointerTo(t).Implements(strictIface) {
+		return true
+	}
+	return t.PkgPath() == reflect.TypeOf(store.Page{}).PkgPath() && strings.HasSuffix(t.Name(), "Filter")
+}
+
+// interceptProp applies what reflection cannot: schemas of raw JSON fields
+// and the per-item string bounds (itemMaxLength, itemMinLength) of lists.
+func interceptProp(p jsonschema.InterceptPropParams) error {
+	if !p.Processed {
+		return nil
+	}
+	ft := p.Field.Type
+	for ft.Kind() == reflect.Pointer {
+		ft = ft.Elem()
+	}
+	if ft == typeRawMsg {
+		raw, ok := rawFields[p.Name]
+		if !ok && slices.Contains(rawStringFields, p.Name) {
+			raw = map[string]any{"type": "string", "nullable": true}
+		}
+		if raw == nil {
+			raw = map[string]any{"description": "Any JSON value", "nullable": true}
+		}
+		b, _ := json.Marshal(raw)
+		// jsonschema-go has no "nullable" (JSON Schema spells it with a
+		// type list); a marker carries it to finish, which writes 3.0's.
+		b = bytes.ReplaceAll(b, []byte(`"nullable":`), []byte(`"`+nullableMarker+`":`))
+		var s jsonschema.Schema
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*p.PropertySchema = s
+		return nil
+	}
+	_, hasNullable := p.Field.Tag.Lookup("nullable")
+	if k := p.Field.Type.Kind(); (k == reflect.Slice || k == reflect.Map) && !hasNullable {
+		// A list or map field is never null on the wire: requests reject
+		// null for it (2.7's default_factory fields) and responses send [].
+		p.PropertySchema.RemoveType(jsonschema.Null)
+	}
+	if p.Field.Tag.Get("required") == "true" && !hasNullable {
+		// A required field is not nullable unless its tag says so: the
+		// handlers treat null as missing.
+		p.PropertySchema.RemoveType(jsonschema.Null)
+	} else if p.Field.Type.Implements(wireTypedIface) && p.Field.Tag.Get("nullable") != "false" {
+		if p.PropertySchema.Ref != nil {
+			ref := *p.PropertySchema
+			*p.PropertySchema = jsonschema.Schema{}
+			p.PropertySchema.WithAllOf(ref.ToSchemaOrBool()).WithExtraPropertiesItem(nullableMarker, true)
+		} else {
+			p.PropertySchema.AddType(jsonschema.Null)
+		}
+	} else if p.PropertySchema.Ref != nil && (p.Field.Type.Kind() == reflect.Pointer || p.Field.Tag.Get("nullable") == "true") {
+		// A $ref cannot carry nullable in 3.0: wrap it in allOf.
+		ref := *p.PropertySchema
+		*p.PropertySchema = jsonschema.Schema{}
+		p.PropertySchema.WithAllOf(ref.ToSchemaOrBool()).WithExtraPropertiesItem(nullableMarker, true)
+	}
+	for _, tag := range []string{"itemMaxLength", "itemMinLength", "items.maxLength", "items.minLength"} {
+		v, ok := p.Field.Tag.Lookup(tag)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: bad %s tag %q", p.Field.Name, tag, v)
+		}
+		items := p.PropertySchema.Items
+		if items == nil || items.SchemaOrBool == nil || items.SchemaOrBool.TypeObject == nil {
+			return fmt.Errorf("%s: %s on a non-list field", p.Field.Name, tag)
+		}
+		if strings.HasSuffix(tag, "axLength") {
+			items.SchemaOrBool.TypeObject.WithMaxLength(n)
+		} else {
+			items.SchemaOrBool.TypeObject.WithMinLength(n)
+		}
+	}
+	return nil
+}
+
+// defName names component schemas after their Go types, without package
+// prefixes, keeping request types apart from the models they build.
+func defName(t reflect.Type, def string) string {
+	name := t.Name()
+	if name == "" {
+		return def
+	}
+	if t.PkgPath() == reflect.TypeOf(Server{}).PkgPath() {
+		return strings.ToUpper(name[:1]) + name[1:]
+	}
+	switch t.PkgPath() {
+	case reflect.TypeOf(store.Page{}).PkgPath():
+		return name
+	case reflect.TypeOf(core.Flow{}).PkgPath():
+		return name
+	case reflect.TypeOf(auth.View{}).PkgPath():
+		return "APIKey" + name
+	case reflect.TypeOf(orchestration.Result{}).PkgPath():
+		return "Orchestration" + name
+	}
+	return def
+}
+
+// openAPI builds the document for the registered routes. It fails when a
+// route has no entry in routeDocs, so no route can go undocumented.
+func (s *Server) openAPI() (map[string]any, error) {
+	r := openapi3.NewReflector()
+	r.Spec.Openapi = "3.0.3"
+	r.Spec.Info.WithTitle("Orrery").WithVersion(PrefectVersion).
+		WithDescription("Orrery speaks the Prefect 2.7 (Orion) REST API. Point PREFECT_API_URL at /api.")
+	r.SpecEns().SetHTTPBearerTokenSecurity("bearerAuth", "",
+		"An Orrery API key (orr_...), sent by the Prefect client from PREFECT_API_KEY. "+
+			"Scopes: read (GET, */filter, */count, */history), write (what the client and agent do), "+
+			"admin (api_keys, admin/*). include_secrets=true needs write. Checked when the server runs with auth on.")
+	r.DefaultOptions = append(r.DefaultOptions,
+		jsonschema.InterceptSchema(interceptSchema),
+		jsonschema.InterceptProp(interceptProp),
+		jsonschema.InterceptDefName(defName),
+	)
+	// Scalars are inlined: a $ref cannot carry "nullable" in OpenAPI 3.0,
+	// and *uuid.UUID must read as a nullable uuid string.
+	for _, sample := range []any{uuid.UUID{}, core.Time{}, core.Duration(0), jsonAny{}} {
+		r.InlineDefinition(sample)
+	}
+	for t := range enumTypes {
+		r.InlineDefinition(reflect.New(t).Elem().Interface())
+	}
+	// optional[T] (a PATCH field telling absent from null) is a nullable T
+	// on the wire: map each instantiation the bodies use to its *T.
+	seen := map[reflect.Type]bool{}
+	for _, d := range routeDocs {
+		if d.body != nil {
+			mapOptionals(r, reflect.TypeOf(d.body), seen)
+		}
+	}
+	extensions := map[string]map[string]any{}
+	nulls := map[string][]string{}
 	for _, rt := range s.routes {
+		key := rt.method + " " + strings.TrimPrefix(rt.path, "/api")
+		d, ok := routeDocs[key]
+		if !ok {
+			return nil, fmt.Errorf("openapi: route %q has no entry in routeDocs", key)
+		}
+		oc, err := r.NewOperationContext(rt.method, rt.path)
+		if err != nil {
+			return nil, fmt.Errorf("openapi: %s: %w", key, err)
+		}
+		oc.SetID(operationID(rt.method, rt.path))
+		oc.SetSummary(rt.summary)
+		oc.SetTags(rt.tag)
+		open := auth.Open(rt.method, rt.path)
+		if !open {
+			oc.AddSecurity("bearerAuth")
+		}
+		pathNames := pathParam.FindAllStringSubmatch(rt.path, -1)
+		oc.AddReqStructure(paramsStruct(rt.path, pathNames, d.query, rt.path != "/api/health"))
+		if d.body != nil {
+			oc.AddReqStructure(d.body, openapi.WithContentType("application/json"))
+		}
+		for _, st := range d.ok {
+			if _, isNull := d.resp.(nullBody); isNull || st == http.StatusNoContent {
+				oc.AddRespStructure(nil, openapi.WithHTTPStatus(st))
+				if isNull {
+					// The reflector sees no body in an empty schema; finish
+					// writes the JSON null content.
+					nulls[rt.method+" "+rt.path] = append(nulls[rt.method+" "+rt.path], strconv.Itoa(st))
+				}
+				continue
+			}
+			oc.AddRespStructure(d.resp, openapi.WithHTTPStatus(st), openapi.WithContentType("application/json"))
+		}
+		for _, st := range errorStatuses(rt, d, open, len(pathNames) > 0) {
+			oc.AddRespStructure(errorBody(st, d), openapi.WithHTTPStatus(st), openapi.WithContentType("application/json"))
+		}
+		if err := r.AddOperation(oc); err != nil {
+			return nil, fmt.Errorf("openapi: %s: %w", key, err)
+		}
+		if !open {
+			extensions[rt.method+" "+rt.path] = map[string]any{"x-orrery-scope": string(auth.RequiredScope(rt.method, rt.path))}
+		}
+	}
+	b, err := json.Marshal(r.Spec)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	finish(doc, s.routes, extensions, nulls)
+	return doc, nil
+}
+
+// errorStatuses lists the error statuses a route can answer: the API
+// version check (400) on every route but health, the key check (401, 403)
+// on the routes that need a key, 422 wherever there is input, 413 wherever
+// a body is read, 404 for routes addressing an object, and the route's own.
+func errorStatuses(rt route, d opDoc, open, hasPath bool) []int {
+	var out []int
+	if rt.path != "/api/health" {
+		out = append(out, http.StatusBadRequest)
+	}
+	if !open {
+		out = append(out, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	if hasPath {
+		out = append(out, http.StatusNotFound)
+	}
+	if d.body != nil {
+		out = append(out, http.StatusRequestEntityTooLarge)
+	}
+	if d.body != nil || hasPath || d.query != nil {
+		out = append(out, http.StatusUnprocessableEntity)
+	}
+	for _, st := range d.errs {
+		if !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func errorBody(status int, d opDoc) any {
+	switch status {
+	case http.StatusUnprocessableEntity:
+		return unprocessable{}
+	case http.StatusNotFound:
+		if d.legacy404 {
+			return LegacyError{}
+		}
+	case http.StatusRequestEntityTooLarge:
+		return HTTPError{}
+	}
+	return HTTPError{}
+}
+
+// paramsStruct builds a struct type whose tags declare the route's path
+// parameters, its query parameters and the API version header, for the
+// reflector (which reads parameters from tagged struct fields).
+func paramsStruct(path string, names [][]string, query any, versionHeader bool) any {
+	var fields []reflect.StructField
+	for i, m := range names {
+		tag := fmt.Sprintf(`path:%q required:"true" minLength:"1"`, m[1])
+		typ := reflect.TypeOf("")
+		if m[1] == "id" && !strings.HasPrefix(path, "/api/api_keys/") { // API key ids are not UUIDs
+			typ = typeUUID
+		}
+		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("P%d", i), Type: typ, Tag: reflect.StructTag(tag)})
+	}
+	if query != nil {
+		fields = append(fields, reflect.StructField{Name: "Q", Type: reflect.TypeOf(query), Anonymous: true})
+	}
+	if versionHeader {
+		fields = append(fields, reflect.StructField{Name: "V", Type: reflect.TypeOf(""), Tag: reflect.StructTag(
+			`header:"X-PREFECT-API-VERSION" pattern:"` + strings.ReplaceAll(apiVersionPattern, `\`, `\\`) + `" description:"The client's API version (x.y.z); older than ` + MinAPIVersion + ` or malformed is a 400."`)})
+	}
+	return reflect.New(reflect.StructOf(fields)).Elem().Interface()
+}
+
+// finish adds what the reflector has no notion of: the global security
+// requirement (operations without a key requirement override it with an
+// empty list), tag order, and each route's API key scope.
+func finish(doc map[string]any, routes []route, ext map[string]map[string]any, nulls map[string][]string) {
+	doc["security"] = []any{map[string]any{"bearerAuth": []any{}}}
+	tags := map[string]bool{}
+	for _, rt := range routes {
 		tags[rt.tag] = true
 	}
-	var tagList []any
 	names := make([]string, 0, len(tags))
 	for t := range tags {
 		names = append(names, t)
 	}
 	sort.Strings(names)
+	var tagList []any
 	for _, t := range names {
 		tagList = append(tagList, map[string]any{"name": t})
 	}
-	return map[string]any{
-		"openapi": "3.0.2",
-		"info": map[string]any{
-			"title":       "Orrery",
-			"version":     PrefectVersion,
-			"description": "Orrery speaks the Prefect 2.7 (Orion) REST API. Point PREFECT_API_URL at /api.",
-		},
-		"tags":  tagList,
-		"paths": paths,
-		// Every route needs an API key (when the server checks keys) but
-		// those whose operation sets an empty security list (health).
-		"security": []any{map[string]any{"bearerAuth": []any{}}},
-		"components": map[string]any{
-			"securitySchemes": map[string]any{"bearerAuth": map[string]any{
-				"type": "http", "scheme": "bearer",
-				"description": "An Orrery API key (orr_...), sent by the Prefect client from PREFECT_API_KEY. " +
-					"Scopes: read (GET, */filter, */count, */history), write (what the client and agent do), " +
-					"admin (api_keys, admin/*). include_secrets=true needs write. Checked when the server runs with auth on.",
-			}},
-			"schemas": map[string]any{
-				"HTTPError": map[string]any{"type": "object", "properties": map[string]any{"detail": map[string]any{"type": "string"}}},
-				"ValidationError": map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"exception_message": map[string]any{"type": "string"},
-						"exception_detail":  map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
-						"request_body":      map[string]any{},
-					},
-				},
-			}},
+	doc["tags"] = tagList
+	schemas, _ := docPath(doc, "components", "schemas").(map[string]any)
+	paths, _ := doc["paths"].(map[string]any)
+	for p, item := range paths {
+		ops, _ := item.(map[string]any)
+		for m, op := range ops {
+			o, ok := op.(map[string]any)
+			if !ok {
+				continue
+			}
+			if _, has := o["security"]; !has {
+				o["security"] = []any{} // an open route: no key needed
+			}
+			for k, v := range ext[strings.ToUpper(m)+" "+p] {
+				o[k] = v
+			}
+			for _, st := range nulls[strings.ToUpper(m)+" "+p] {
+				if resp, ok := docPath(o, "responses", st).(map[string]any); ok {
+					resp["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{nullMarker: true}}}
+				}
+			}
+			// A body with required members is itself required (an empty
+			// body decodes as {} and fails on them).
+			if rb, ok := o["requestBody"].(map[string]any); ok {
+				sch, _ := docPath(rb, "content", "application/json", "schema").(map[string]any)
+				if ref, ok := sch["$ref"].(string); ok {
+					sch, _ = schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+				}
+				if req, _ := sch["required"].([]any); len(req) > 0 {
+					rb["required"] = true
+				}
+			}
+		}
 	}
-}
-
-func jsonContent(schema map[string]any) map[string]any {
-	return map[string]any{"application/json": map[string]any{"schema": schema}}
+	markNullable(doc)
 }
 
 func operationID(method, path string) string {
@@ -110,6 +527,87 @@ func operationID(method, path string) string {
 }
 
 func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
-	s.openapiOnce.Do(func() { s.openapiDoc = s.openAPI() })
+	s.openapiOnce.Do(func() {
+		doc, err := s.openAPI()
+		if err != nil {
+			// A route without a document entry is a programming error the
+			// tests catch; serve the error rather than a partial document.
+			s.logger.Error("building the OpenAPI document", "err", err)
+			doc = map[string]any{"exception_message": "Internal Server Error"}
+		}
+		s.openapiDoc = doc
+	})
+	if _, ok := s.openapiDoc["openapi"]; !ok {
+		writeJSON(w, http.StatusInternalServerError, s.openapiDoc)
+		return
+	}
 	writeJSON(w, http.StatusOK, s.openapiDoc)
+}
+
+// listBounded is a list body carrying its bounds in a method (logBatch):
+// the tags a field would have.
+type listBounded interface{ bodyTag() reflect.StructTag }
+
+// wireTyped is optional[T]'s hook (decode.go): schemaType returns a *T, the
+// value's shape on the wire.
+type wireTyped interface{ schemaType() any }
+
+var wireTypedIface = reflect.TypeOf((*wireTyped)(nil)).Elem()
+
+// mapOptionals finds the wireTyped types reachable from t and maps each to
+// its wire type, inlined.
+func mapOptionals(r *openapi3.Reflector, t reflect.Type, seen map[reflect.Type]bool) {
+	if seen[t] {
+		return
+	}
+	seen[t] = true
+	if t.Implements(wireTypedIface) {
+		v := reflect.Zero(t).Interface()
+		r.AddTypeMapping(v, v.(wireTyped).schemaType())
+		r.InlineDefinition(v)
+		return
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		mapOptionals(r, t.Elem(), seen)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			mapOptionals(r, t.Field(i).Type, seen)
+		}
+	}
+}
+
+// docPath walks a decoded JSON document.
+func docPath(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// markNullable turns every nullableMarker into "nullable": true.
+func markNullable(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if b, ok := v[nullableMarker].(bool); ok {
+			delete(v, nullableMarker)
+			v["nullable"] = b
+		}
+		if _, ok := v[nullMarker]; ok {
+			clear(v)
+			v["description"], v["nullable"], v["enum"] = "null", true, []any{nil}
+			return
+		}
+		for _, e := range v {
+			markNullable(e)
+		}
+	case []any:
+		for _, e := range v {
+			markNullable(e)
+		}
+	}
 }
