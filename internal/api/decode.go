@@ -50,6 +50,10 @@ func decodeBytes(body []byte, v any) error {
 	if !json.Valid(trimmed) {
 		return invalid(body, fieldError{Loc: []any{"body", 0}, Msg: "Expecting value: invalid JSON", Type: "value_error.jsondecode"})
 	}
+	if string(trimmed) == "null" {
+		// A required body sent as null is a missing body to FastAPI.
+		return invalid(body, fieldError{Loc: []any{"body"}, Msg: "field required", Type: "value_error.missing"})
+	}
 	// The checker reports every type error, forbidden null, extra key,
 	// missing key and broken bound with its location, in 2.7's words; only
 	// then does encoding/json decode, which cannot fail on what passed.

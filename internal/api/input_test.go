@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -82,6 +83,12 @@ func TestStrictInput(t *testing.T) {
 		{"filter null id item", "POST", "/api/flow_runs/filter", map[string]any{"flow_runs": map[string]any{"id": map[string]any{"any_": []any{nil}}}}, []any{"body", "flow_runs", "id", "any_", 0}, "type_error.none.not_allowed"},
 		{"filter bad state type", "POST", "/api/flow_runs/filter", map[string]any{"flow_runs": map[string]any{"state": map[string]any{"type": map[string]any{"any_": []string{"NOPE"}}}}}, []any{"body", "flow_runs", "state", "type", "any_", 0}, "type_error.enum"},
 		{"filter bad datetime", "POST", "/api/flow_runs/filter", map[string]any{"flow_runs": map[string]any{"start_time": map[string]any{"before_": "x"}}}, []any{"body", "flow_runs", "start_time", "before_"}, "value_error.datetime"},
+		// Findings F1/F2 (schemathesis): a null body was a panic or a no-op.
+		{"null body on task run PATCH", "PATCH", "/api/task_runs/00000000-0000-0000-0000-000000000001", "null", []any{"body"}, "value_error.missing"},
+		{"null body on flow PATCH", "PATCH", "/api/flows/00000000-0000-0000-0000-000000000001", "null", []any{"body"}, "value_error.missing"},
+		{"null log batch", "POST", "/api/logs/", "null", []any{"body"}, "value_error.missing"},
+		{"API key with no name", "POST", "/api/api_keys/", map[string]any{}, []any{"body", "name"}, "value_error.missing"},
+		{"API key with an empty name", "POST", "/api/api_keys/", map[string]any{"name": ""}, []any{"body", "name"}, "value_error.any_str.min_length"},
 		{"too many log records", "POST", "/api/logs/", make([]struct{}, 100_001), []any{"body"}, "value_error.list.max_items"},
 	}
 	for _, tt := range tests {
@@ -180,6 +187,21 @@ func TestHistory(t *testing.T) {
 	status, out = b.do("POST", "/api/flow_runs/history", map[string]any{"history_start": "2000-01-01T00:00:00Z", "history_end": "2100-01-01T00:00:00Z", "history_interval_seconds": 1e11})
 	if status != 200 && status != 422 {
 		t.Fatalf("huge interval: %d %v", status, out)
+	}
+}
+
+// Finding F3: a refused database clear answers 2.7.12's 400 null, as JSON.
+func TestClearNotConfirmed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp, err := http.Post(b.srv.URL+"/api/admin/database/clear", "application/json", strings.NewReader(`{"confirm": false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || string(raw) != "null" || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("%d %q %q", resp.StatusCode, raw, resp.Header.Get("Content-Type"))
 	}
 }
 

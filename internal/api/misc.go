@@ -58,7 +58,8 @@ func (s *Server) registerRootRoutes() {
 			return err
 		}
 		if !in.Confirm {
-			w.WriteHeader(http.StatusBadRequest)
+			// 2.7.12 sets the status and returns None: a JSON null.
+			writeJSON(w, http.StatusBadRequest, nil)
 			return nil
 		}
 		if err := do(); err != nil {
