@@ -413,11 +413,6 @@ func (s *Server) createFlowRunFromDeployment(w http.ResponseWriter, r *http.Requ
 	if in.InfrastructureDocumentID != nil {
 		run.InfrastructureDocumentID = in.InfrastructureDocumentID
 	}
-	if d.WorkQueueName != nil {
-		if q, err := s.store.GetWorkQueueByName(r.Context(), *d.WorkQueueName); err == nil {
-			run.WorkQueueID = &q.ID
-		}
-	}
 	if in.Name != nil && *in.Name != "" {
 		run.Name = *in.Name
 	} else {

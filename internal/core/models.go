@@ -1,7 +1,11 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,10 +20,33 @@ type Flow struct {
 	Tags    []string  `json:"tags"`
 }
 
+// Float is a float64 that is always written as a JSON float (0.0, 5.0), as
+// Python's json module writes a pydantic float field; Go would write 0 and 5,
+// which a strictly typed client reads as integers.
+type Float float64
+
+// MarshalJSON implements json.Marshaler.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil, fmt.Errorf("core.Float: %v is not valid JSON", v)
+	}
+	// Python's repr: positional between 1e-4 and 1e16, else exponent.
+	format := byte('f')
+	if a := math.Abs(v); a != 0 && (a < 1e-4 || a >= 1e16) {
+		format = 'e'
+	}
+	b := strconv.AppendFloat(nil, v, format, -1, 64)
+	if !bytes.ContainsAny(b, ".eE") {
+		b = append(b, '.', '0')
+	}
+	return b, nil
+}
+
 // FlowRunPolicy is a flow run's retry and pause bookkeeping.
 type FlowRunPolicy struct {
 	MaxRetries        int      `json:"max_retries"`
-	RetryDelaySeconds float64  `json:"retry_delay_seconds"`
+	RetryDelaySeconds Float    `json:"retry_delay_seconds"`
 	Retries           *int     `json:"retries"`
 	RetryDelay        *int     `json:"retry_delay"`
 	PauseKeys         []string `json:"pause_keys"`
@@ -85,6 +112,10 @@ func (r *RunTiming) Estimate(now time.Time) {
 
 // FlowRun is one execution of a flow. Version increments on every write and
 // guards state transitions (compare-and-set in every store backend).
+//
+// Its JSON is 2.7.12's FlowRunResponse key for key: no work_queue_id or
+// work_pool_queue_name (core.FlowRun has them in 2.7, its response does
+// not; Orrery routes runs by work_queue_name alone).
 type FlowRun struct {
 	ID                       uuid.UUID       `json:"id"`
 	Created                  Time            `json:"created"`
@@ -93,7 +124,6 @@ type FlowRun struct {
 	FlowID                   uuid.UUID       `json:"flow_id"`
 	DeploymentID             *uuid.UUID      `json:"deployment_id"`
 	WorkQueueName            *string         `json:"work_queue_name"`
-	WorkQueueID              *uuid.UUID      `json:"work_queue_id"`
 	FlowVersion              *string         `json:"flow_version"`
 	Parameters               json.RawMessage `json:"parameters"`
 	IdempotencyKey           *string         `json:"idempotency_key"`
@@ -106,7 +136,6 @@ type FlowRun struct {
 	InfrastructurePID        *string         `json:"infrastructure_pid"`
 	CreatedBy                *CreatedBy      `json:"created_by"`
 	WorkPoolName             *string         `json:"work_pool_name"`
-	WorkPoolQueueName        *string         `json:"work_pool_queue_name"`
 	RunTiming
 	Version int64 `json:"-"`
 }
@@ -115,10 +144,10 @@ type FlowRun struct {
 // list of ints (seconds per attempt).
 type TaskRunPolicy struct {
 	MaxRetries        int             `json:"max_retries"`
-	RetryDelaySeconds float64         `json:"retry_delay_seconds"`
+	RetryDelaySeconds Float           `json:"retry_delay_seconds"`
 	Retries           *int            `json:"retries"`
 	RetryDelay        json.RawMessage `json:"retry_delay"`
-	RetryJitterFactor *float64        `json:"retry_jitter_factor"`
+	RetryJitterFactor *Float          `json:"retry_jitter_factor"`
 }
 
 // Normalize applies 2.7's defaults: deprecated fields fill empty new ones.

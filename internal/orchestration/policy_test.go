@@ -384,7 +384,7 @@ func TestTaskPolicyTable(t *testing.T) {
 			in.Run.RunCount = 1
 			in.Run.EmpiricalPolicy.Retries = ptr(1)
 			in.Run.EmpiricalPolicy.RetryDelay = json.RawMessage(`10`)
-			in.Run.EmpiricalPolicy.RetryJitterFactor = ptr(0.5)
+			in.Run.EmpiricalPolicy.RetryJitterFactor = ptr(core.Float(0.5))
 			in.Jitter = func() float64 { return 0.999 }
 		}, proposed: propose(core.Failed), status: Reject, check: func(t *testing.T, d TaskDecision, _ TaskInput) {
 			delay := d.Result.State.StateDetails.ScheduledTime.Sub(now)

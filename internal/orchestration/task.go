@@ -151,7 +151,7 @@ var coreTaskPolicy = []rule[*taskCtx]{
 			}
 			delay := base
 			if pol.RetryJitterFactor != nil && *pol.RetryJitterFactor > 0 {
-				delay = jitter(base, *pol.RetryJitterFactor, c.in.Jitter)
+				delay = jitter(base, float64(*pol.RetryJitterFactor), c.in.Jitter)
 			}
 			t.reject(awaitingRetry(t.now, time.Duration(delay*float64(time.Second)), t.proposed), "Retrying")
 		},
