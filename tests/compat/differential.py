@@ -416,8 +416,8 @@ def compare(ref, orr, ref_error, orr_error):
 
 @dataclass
 class Expected:
-    """A difference we know of. label and path are fnmatch patterns; kind is
-    exact; reason says why it is allowed. A reason starting "pending: <who>"
+    """A difference we know of. label, path and kind are fnmatch patterns
+    (a "[]" in path is literal); reason says why it is allowed. A reason starting "pending: <who>"
     marks a difference someone is fixing: the entry goes when the fix lands.
     An entry that matches nothing fails the test (the list must not rot)
     unless it is pending or absent_ok."""
@@ -431,7 +431,7 @@ class Expected:
     def matches(self, d):
         # "[]" in a path is literal (list items), not an fnmatch class.
         path = self.path.replace("[", "[[]")
-        return (d.kind == self.kind and fnmatch.fnmatchcase(d.label, self.label)
+        return (fnmatch.fnmatchcase(d.kind, self.kind) and fnmatch.fnmatchcase(d.label, self.label)
                 and fnmatch.fnmatchcase(d.path, path))
 
     @property

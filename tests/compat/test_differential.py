@@ -18,7 +18,8 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from differential import Expected, compare, run_scenario, start_orrery, take_reference, triage
+from differential import (Expected, Record, Recorder, compare, diff_values, run_scenario, start_orrery,
+                          take_reference, triage)
 
 REPO = Path(__file__).resolve().parent.parent.parent
 HEADERS = {"X-PREFECT-API-VERSION": "0.8.4"}
@@ -62,6 +63,7 @@ def flows(s):
     # (Not {} : 2.7.12 answers a flow without a name with a 500, a bug of its own.)
     s.post("flow.create.422.type", "/flows/", {"name": ["x"]})
     s.post("flow.create.422.tags", "/flows/", {"name": "x", "tags": "not-a-list"})
+    s.post("flow.create.number-name", "/flows/", {"name": 5})
     s.call("flow.create.422.json", "POST", "/flows/", raw=b'{"name": ')
     s.post("flow.filter.422.sort", "/flows/filter", {"sort": "SIDEWAYS"})
     s.delete("flow.delete", f"/flows/{b['id']}")
@@ -193,10 +195,6 @@ def task_runs(s, flow_id):
     set_task_state(s, "tr.set.limit.a.completed", a["id"], "COMPLETED")
     s.get("cl.read.released", f"/concurrency_limits/tag/diff-one")
     set_task_state(s, "tr.set.limit.b.accept", b["id"], "RUNNING")
-    # The flow run ends while b holds its slot (issue 11: slots must not leak).
-    set_flow_state(s, "tr.flow-run.crashed", run["id"], "CRASHED")
-    s.get("cl.read.after-crash", f"/concurrency_limits/tag/diff-one")
-    s.get("tr.read.after-crash", f"/task_runs/{b['id']}")
 
     ids = {"task_runs": {"id": {"any_": [t1["id"], a["id"], b["id"], z["id"]]}}}
     s.post("tr.filter", "/task_runs/filter", {**ids, "sort": "EXPECTED_START_TIME_ASC"})
@@ -215,7 +213,7 @@ def task_runs(s, flow_id):
     set_task_state(s, "tr.set.404", MISSING, "RUNNING")
     s.post("tr.create.422.missing-required", "/task_runs/", {"flow_run_id": run["id"]})
     s.post("tr.create.422.type", "/task_runs/", {"flow_run_id": run["id"], "task_key": "k",
-                                                 "dynamic_key": "0", "tags": [1, {}]})
+                                                 "dynamic_key": "0", "tags": ["ok", {}]})
     s.delete("tr.delete", f"/task_runs/{z['id']}")
     s.delete("tr.delete.404", f"/task_runs/{z['id']}")
     return run["id"], t1["id"]
@@ -233,6 +231,25 @@ def concurrency_limits(s):
     s.delete("cl.delete.id", f"/concurrency_limits/{lim['id']}")
     s.delete("cl.delete.404", f"/concurrency_limits/{lim['id']}")
     s.delete("cl.delete.tag.404", "/concurrency_limits/tag/diff-zero")
+
+
+def slot_release(s, flow_id):
+    """A flow run set CRASHED while its task run holds a tag's only slot.
+    2.7.12 keeps the slot held (and the task RUNNING) until something else
+    moves the task; Orrery releases it in the same transition (issue 11)."""
+    run = s.post("leak.flow-run", "/flow_runs/", {"flow_id": flow_id, "name": "diff-leak-parent"},
+                 name="leak-parent")
+    set_flow_state(s, "leak.flow-run.running", run["id"], "RUNNING")
+    s.post("leak.limit", "/concurrency_limits/", {"tag": "diff-leak", "concurrency_limit": 1},
+           name="limit-leak")
+    t = s.post("leak.task", "/task_runs/", {"flow_run_id": run["id"], "task_key": "diff-leak",
+                                            "name": "diff-leak", "dynamic_key": "0",
+                                            "tags": ["diff-leak"]}, name="leak-task")
+    set_task_state(s, "leak.task.running", t["id"], "RUNNING")
+    s.get("leak.limit.holding", "/concurrency_limits/tag/diff-leak")
+    set_flow_state(s, "leak.flow-run.crashed", run["id"], "CRASHED")
+    s.get("leak.limit.after-crash", "/concurrency_limits/tag/diff-leak")
+    s.get("leak.task.after-crash", f"/task_runs/{t['id']}")
 
 
 def work_queues(s):
@@ -378,7 +395,7 @@ def logs(s, flow_run_id, task_run_id):
            {"logs": {"task_run_id": {"any_": [task_run_id]}}, "sort": "TIMESTAMP_DESC"})
     s.post("log.filter.level", "/logs/filter",
            {"logs": {"flow_run_id": {"any_": [flow_run_id]}, "level": {"ge_": 30}}})
-    s.post("log.create.422", "/logs/", [{"name": "x", "level": "loud", "message": "m"}])
+    s.post("log.create.422", "/logs/", [{**entries[0], "level": "loud"}])
 
 
 def saved_searches(s):
@@ -415,6 +432,7 @@ def scenario(s):
     run1, _ = flow_runs(s, flow_id)
     parent, task1 = task_runs(s, flow_id)
     concurrency_limits(s)
+    slot_release(s, flow_id)
     work_queues(s)
     blocks(s)
     deployments(s, flow_id)
@@ -468,9 +486,6 @@ EXPECTED = [
       "the first item, which matches"),
 
     # Error bodies (H2).
-    E("misc.unknown-route", "$", "json", ERRORS_H2 + ": 2.7.12 answers {'detail': 'Not Found'}"),
-    E("misc.method-not-allowed", "$", "json",
-      ERRORS_H2 + ": 2.7.12 answers 405 {'detail': 'Method Not Allowed'}"),
     E("*.set.404", "$.detail", "only-in-orrery",
       ERRORS_H2 + ": 2.7.12's set_state 404 is {'exception_message': '<Flow|Task> run with id <id> "
       "not found'}"),
@@ -482,24 +497,17 @@ EXPECTED = [
     E("wq.get_runs.404", "$.exception_message", "value",
       ERRORS_H2 + ": 2.7.12 says 'Work queue with id <id> not found.'"),
     E("bs.create.404", "$.detail", "value", ERRORS_H2 + ": 2.7.12 says 'Block type <id> not found.'"),
-    E("wq.create.422.priority", "$", "status",
-      "pending: H2 — a wrong-typed work-queue field is a 500 in Orrery (issue 11)"),
-    E("wq.create.422.priority", "$.exception_message", "value", "pending: H2 (as above)"),
-    E("wq.create.422.priority", "$.exception_detail", "missing-in-orrery", "pending: H2 (as above)"),
-    E("wq.create.422.priority", "$.request_body", "missing-in-orrery", "pending: H2 (as above)"),
-    E("*.422*", "$.exception_detail[].msg", "value",
-      ERRORS_H2 + ": pydantic 1 wording, e.g. 'str type expected' for a non-string, "
-      "'Expecting value: line 1 column 10 (char 9)' for bad JSON"),
-    E("*.422*", "$.exception_detail[].loc", "length",
-      ERRORS_H2 + ": loc names the nested field, e.g. ['body', 'state', 'type'], "
-      "['body', 0, 'level'] for a list body, ['body', 'tags', 0]"),
-    E("*.422*", "$.exception_detail[].loc[]", "type", ERRORS_H2 + " (loc as above)"),
-    E("*.422*", "$.exception_detail[].loc[]", "value", ERRORS_H2 + " (loc as above)"),
-    E("*.422*", "$.exception_detail[].type", "value",
-      ERRORS_H2 + ": an enum member error is 'type_error.enum'"),
-    E("*.422*", "$.exception_detail[].ctx", "missing-in-orrery",
-      "not fixed (reported to the lead): 2.7.12's items carry pydantic's ctx "
-      "(enum_values, limit_value, the JSON decoder's position); the stock client never reads it"),
+    E("flow.create.422.json", "$.exception_detail[].*", "*",
+      ERRORS_H2 + ": for a body that is not JSON 2.7.12 gives the decoder's words and place: "
+      "msg 'Expecting value: line 1 column 10 (char 9)', loc ['body', 9], "
+      "ctx {msg, doc, pos, lineno, colno}; Orrery gives 'Expecting value: invalid JSON', "
+      "['body', 0] and no ctx"),
+    E("flow.filter.422.sort", "$.exception_detail[].ctx", "missing-in-orrery",
+      ERRORS_H2 + ": a bad sort value's item carries ctx.enum_values (the sort's members) as "
+      "a bad state type's does"),
+    E("*.422*", "$.exception_detail[].ctx.enum_values[]", "value",
+      ERRORS_H2 + ": 2.7.12's ctx.enum_values are the bare values ['SCHEDULED', ...]; "
+      "Orrery quotes each (\"'SCHEDULED'\")"),
 
     # Small response fixes nobody owns yet (reported).
     E("dep.work_queue_check", "$[]*", "missing-in-orrery",
@@ -509,11 +517,16 @@ EXPECTED = [
       "not fixed (reported): 2.7.12 says 'Block type with name \"<name>\" already exists' "
       "when the slug is taken"),
 
-    # Planned behaviour that will differ from 2.7.12 on purpose.
-    E("cl.read.after-crash", "$.active_slots", "length",
-      "deliberate once issue 11 item 5 lands: 2.7.12 leaks the slot of a task run whose flow "
-      "run is set CRASHED; Orrery releases it", absent_ok=True),
-    E("cl.read.after-crash", "$.active_slots[]", "value", "(as above)", absent_ok=True),
+    # Orrery is stricter or mends 2.7.12's leaks on purpose (issue 11).
+    E("flow.create.number-name", "*", "*",
+      "deliberate (issue 11, strict input): 2.7.12 (pydantic 1) turns the number 5 into the "
+      "name '5'; Orrery answers 422 'str type expected' rather than change the input"),
+    E("leak.limit.after-crash", "$.active_slots", "length",
+      "deliberate (issue 11 item 5): 2.7.12 keeps the slot of a running task whose flow run is "
+      "set CRASHED until the task moves; Orrery releases it in the same transition"),
+    E("leak.task.after-crash", "*", "*",
+      "deliberate (issue 11 item 5): Orrery marks the running task of a crashed flow run "
+      "CRASHED (state, end_time, message); 2.7.12 leaves it RUNNING"),
 ]
 
 
@@ -556,3 +569,75 @@ def test_differential(servers):
     problems += [f"listed difference no longer seen, remove it: {e.label} {e.path} {e.kind}"
                  for e in stale if not e.may_be_absent]
     assert not problems, "\n" + "\n".join(problems)
+
+
+# -------------------------------------------- the comparison itself (no servers)
+
+U1, U2 = "6f1c3c8e-0d5e-4b8e-9c1f-3f0a1e2b4c5d", "01a23693-3dae-7814-8056-066bd9d9f6d8"
+U3, U4 = "9d3e52a0-cbfc-428c-b407-fd873651b46f", "01a23696-3296-7aed-9dbe-73679b2db2b4"
+
+
+@pytest.mark.parametrize("ref, orr, want", [
+    ({"a": 0.0}, {"a": 0}, [("$.a", "type")]),  # float vs int is a difference
+    ({"a": None}, {"a": "x"}, [("$.a", "type")]),
+    ({"a": 1}, {"a": 1, "b": None}, [("$.b", "only-in-orrery")]),
+    ({"a": 1, "b": None}, {"a": 1}, [("$.b", "missing-in-orrery")]),
+    ({"a": {"b": [{"c": 1}]}}, {"a": {"b": [{"c": "1"}]}}, [("$.a.b[].c", "type")]),
+    ([1, 2], [1], [("$", "length")]),
+    ({"name": "x"}, {"name": "y"}, [("$.name", "value")]),
+    ({"tags": ["b", "a"]}, {"tags": ["a", "b"]}, []),  # tags are a set
+    ({"names": ["b", "a"]}, {"names": ["a", "b"]}, [("$.names[]", "value")] * 2),  # others are lists
+    ({"created": "2026-12-02T11:47:10.672578+00:00"}, {"created": "2020-01-01T00:00:00Z"}, []),
+    ({"total_run_time": 0.5}, {"total_run_time": 0.75}, []),  # a clock reading
+    ({"total_run_time": 0.5}, {"total_run_time": 1}, [("$.total_run_time", "type")]),
+    ({"id": U1, "msg": f"run {U1} failed"}, {"id": U2, "msg": f"run {U2} failed"}, []),  # both "<run>"
+    ({"other": U3}, {"other": U4}, []),  # unknown ids are "<uuid>"
+    ({"other": U1}, {"other": U4}, [("$.other", "value")]),  # "<run>" vs "<uuid>"
+    ({"id": U1}, {"id": "not-the-run"}, [("$.id", "value")]),
+])
+def test_diff_values(ref, orr, want):
+    got = diff_values("step", ref, orr, {U1: "<run>"}, {U2: "<run>"}, values=True)
+    assert [(d.path, d.kind) for d in got] == want
+
+
+def test_diff_values_without_values_compares_shared_shapes():
+    # Different objects in each list (built-ins): keys and non-null types only.
+    ref = [{"a": 1, "b": None}, {"a": 2, "b": "x"}]
+    orr = [{"a": 3, "b": "y"}]
+    assert diff_values("step", ref, orr, {}, {}, values=False) == []
+    got = diff_values("step", ref, [{"a": "3", "c": 1}], {}, {}, values=False)
+    assert sorted((d.path, d.kind) for d in got) == [
+        ("$[].a", "type"), ("$[].b", "missing-in-orrery"), ("$[].c", "only-in-orrery")]
+
+
+def _recording(*records):
+    rec = Recorder(client=None)
+    rec.records = [Record(label, "GET", "/", status, True, body, True) for label, status, body in records]
+    return rec
+
+
+def test_compare_and_triage():
+    ref = _recording(("a", 200, {"x": 1.0}), ("b", 404, {"detail": "Not found"}), ("c", 200, [1]))
+    orr = _recording(("a", 200, {"x": 1}), ("b", 404, {"detail": "Not found."}), ("c", 201, [1]))
+    diffs = compare(ref, orr, None, None)
+    assert [(d.label, d.path, d.kind) for d in diffs] == [
+        ("a", "$.x", "type"), ("b", "$.detail", "value"), ("c", "$", "status")]
+    expected = [
+        Expected("a", "$.x", "type", "pending: someone"),
+        Expected("b", "$.*", "value", "deliberate"),
+        Expected("z", "$", "status", "pending: someone else"),  # stale but pending: allowed
+        Expected("y", "$[].q", "type", "deliberate"),  # stale: must be removed
+    ]
+    unexpected, stale = triage(diffs, expected)
+    assert [d.label for d in unexpected] == ["c"]
+    assert [(e.label, e.may_be_absent) for e in stale] == [("z", True), ("y", False)]
+    # "[]" in a path is literal, not an fnmatch character class.
+    assert Expected("s", "$[].q", "type", "r").matches(diffs[0].__class__("s", "$[].q", "type", "", ""))
+    assert not Expected("s", "$[].q", "type", "r").matches(diffs[0].__class__("s", "$.q", "type", "", ""))
+
+
+def test_compare_reports_a_scenario_that_stopped():
+    ref = _recording(("a", 200, {}), ("b", 200, {}))
+    orr = _recording(("a", 200, {}))
+    diffs = compare(ref, orr, None, "ScenarioError: b: 500")
+    assert [(d.label, d.kind) for d in diffs] == [("<scenario>", "step")]
