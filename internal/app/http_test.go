@@ -246,12 +246,34 @@ func TestMetricsWired(t *testing.T) {
 	_ = json.Unmarshal(do("POST", "/api/flows/", `{"name":"m"}`).Body.Bytes(), &flow)
 	_ = json.Unmarshal(do("POST", "/api/flow_runs/", fmt.Sprintf(`{"flow_id":%q}`, flow.ID)).Body.Bytes(), &run)
 	do("POST", "/api/flow_runs/"+run.ID+"/set_state", `{"state":{"type":"RUNNING"}}`)
+	// The backlog: queue q has two due runs and one future run, queue
+	// "other" one due run, queue "idle" none.
+	do("POST", "/api/work_queues/", `{"name":"q"}`)
+	do("POST", "/api/work_queues/", `{"name":"idle"}`)
+	deployments := map[string]string{} // work queue -> deployment id
+	for _, q := range []string{"q", "other"} {
+		var dep struct{ ID string }
+		_ = json.Unmarshal(do("POST", "/api/deployments/", fmt.Sprintf(`{"name":"d-%s","flow_id":%q,"work_queue_name":%q}`, q, flow.ID, q)).Body.Bytes(), &dep)
+		deployments[q] = dep.ID
+	}
+	for _, r := range []struct{ queue, at string }{
+		{"q", "2020-01-01T00:00:00Z"}, {"q", "2021-01-01T00:00:00Z"}, {"q", "2999-01-01T00:00:00Z"}, {"other", "2020-01-01T00:00:00Z"},
+	} {
+		w := do("POST", "/api/deployments/"+deployments[r.queue]+"/create_flow_run", fmt.Sprintf(`{"state":{"type":"SCHEDULED","state_details":{"scheduled_time":%q}}}`, r.at))
+		if w.Code != 201 {
+			t.Fatalf("creating a scheduled run: %d %s", w.Code, w.Body)
+		}
+	}
+	a.Metrics.WatchQueues(a.Store, nil)
 	body := do("GET", "/metrics", "").Body.String()
 	for _, want := range []string{
 		`orrery_http_requests_total{method="POST",route="/api/flows",status="201"} 1`,
 		`orrery_orchestration_transitions_total{kind="flow",proposed="RUNNING",result="ACCEPT"} 1`,
 		`orrery_service_runs_total{result="ok",service="`,
 		`orrery_service_run_duration_seconds_bucket{service="`,
+		`orrery_work_queue_runs_waiting{work_queue="q"} 2`,
+		`orrery_work_queue_runs_waiting{work_queue="idle"} 0`,
+		`orrery_work_queue_scrape_error 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
