@@ -284,10 +284,25 @@ func redactSettings(in map[string]any) map[string]any {
 	}
 	out := make(map[string]any, len(in))
 	for k, v := range in {
-		if s, ok := v.(string); ok && strings.Contains(s, "://") {
-			v = shared.RedactURL(s)
+		switch v := v.(type) {
+		case string:
+			out[k] = redactIfURL(v)
+		case []string:
+			list := make([]string, len(v))
+			for i, s := range v {
+				list[i] = redactIfURL(s)
+			}
+			out[k] = list
+		default:
+			out[k] = v
 		}
-		out[k] = v
 	}
 	return out
+}
+
+func redactIfURL(s string) string {
+	if strings.Contains(s, "://") {
+		return shared.RedactURL(s)
+	}
+	return s
 }

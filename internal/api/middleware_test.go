@@ -314,6 +314,7 @@ func TestSettingsRedacted(t *testing.T) {
 			"database_url": "postgres://orrery:hunter2@db.internal:5432/orrery?sslmode=require",
 			"results_url":  "s3://bucket/prefix?region=eu-west-1&secret=s3cr3t",
 			"other_url":    "postgresql://db/x?user=u&password=pw-in-query",
+			"cors_origins": []string{"https://ui.example", "https://admin:origin-pw@ui2.example"},
 			"port":         4200,
 		}
 	})
@@ -321,7 +322,7 @@ func TestSettingsRedacted(t *testing.T) {
 	if w.Code != 200 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	for _, secret := range []string{"hunter2", "s3cr3t", "pw-in-query", "orrery:"} {
+	for _, secret := range []string{"hunter2", "s3cr3t", "pw-in-query", "orrery:", "origin-pw"} {
 		if strings.Contains(w.Body.String(), secret) {
 			t.Errorf("settings leak %q: %s", secret, w.Body)
 		}
