@@ -132,6 +132,7 @@ def flow_runs(s, flow_id):
     s.get("fr.read.awaiting-retry", f"/flow_runs/{r3['id']}")
     set_flow_state(s, "fr.set.pause.not-running.reject", r4["id"], "PAUSED", pause_key="p1")
     s.post("fr.resume.not-paused", f"/flow_runs/{r4['id']}/resume")
+    s.post("fr.resume.404", f"/flow_runs/{MISSING}/resume")
     set_flow_state(s, "fr.set.4.running", r4["id"], "RUNNING")
     set_flow_state(s, "fr.set.cancelling.accept", r4["id"], "CANCELLING")
     set_flow_state(s, "fr.set.cancelling.completed.reject", r4["id"], "COMPLETED")
@@ -158,7 +159,7 @@ def task_runs(s, flow_id):
 
     t1 = task("tr.create", "diff-task-1", tags=["x"],
               empirical_policy={"retries": 1, "retry_delay": 0},
-              task_inputs={"a": [], "b": [{"input_type": "parameter", "name": "b"}]})
+              task_inputs={"a": []})
     s.post("tr.create.again", "/task_runs/", {"flow_run_id": run["id"], "task_key": "diff-task-1",
                                               "dynamic_key": "0", "name": "other"})
     s.get("tr.read", f"/task_runs/{t1['id']}")
@@ -231,6 +232,73 @@ def concurrency_limits(s):
     s.delete("cl.delete.id", f"/concurrency_limits/{lim['id']}")
     s.delete("cl.delete.404", f"/concurrency_limits/{lim['id']}")
     s.delete("cl.delete.tag.404", "/concurrency_limits/tag/diff-zero")
+
+
+def pause_and_resume(s, flow_id):
+    """A running flow run pauses; its tasks may not start; it resumes."""
+    run = s.post("pause.flow-run", "/flow_runs/", {"flow_id": flow_id, "name": "diff-pause"},
+                 name="pause-run")
+    t = s.post("pause.task", "/task_runs/", {"flow_run_id": run["id"], "task_key": "diff-pause-task",
+                                             "name": "diff-pause-task", "dynamic_key": "0"},
+               name="pause-task")
+    set_flow_state(s, "pause.running", run["id"], "RUNNING")
+    set_flow_state(s, "pause.paused.accept", run["id"], "PAUSED", pause_key="k1",
+                   pause_timeout=pendulum.now("UTC").add(hours=1).isoformat())
+    set_task_state(s, "pause.task.running.reject", t["id"], "RUNNING")
+    set_flow_state(s, "pause.paused.again.reject", run["id"], "PAUSED", pause_key="k1")
+    s.get("pause.read", f"/flow_runs/{run['id']}")
+    s.post("pause.resume.accept", f"/flow_runs/{run['id']}/resume")
+    s.get("pause.read.resumed", f"/flow_runs/{run['id']}")
+    set_flow_state(s, "pause.paused.same-key.reject", run["id"], "PAUSED", pause_key="k1")
+    set_flow_state(s, "pause.reschedule.no-deployment.abort", run["id"], "PAUSED",
+                   pause_key="k2", pause_reschedule=True)
+
+
+def notification_policies(s):
+    bt = s.post("np-setup.block-type", "/block_types/", {"name": "Diff Notify", "slug": "diff-notify"},
+                name="notify-type")
+    bs = s.post("np-setup.block-schema", "/block_schemas/", {
+        "block_type_id": bt["id"], "capabilities": ["notify"],
+        "fields": {"title": "DiffNotify", "type": "object", "properties": {"url": {"type": "string"}},
+                   "block_type_slug": "diff-notify", "secret_fields": [], "block_schema_references": {}}},
+        name="notify-schema")
+    doc = s.post("np-setup.block-doc", "/block_documents/", {
+        "name": "diff-notify-doc", "data": {"url": "http://127.0.0.1:9/"},
+        "block_schema_id": bs["id"], "block_type_id": bt["id"]}, name="notify-doc")
+    p = s.post("np.create", "/flow_run_notification_policies/", {
+        "state_names": ["Failed", "Crashed"], "tags": ["diff"], "block_document_id": doc["id"],
+        "message_template": "Run {flow_run_name} is {flow_run_state_name}"})
+    pid = p.get("id", MISSING)  # (Orrery has no such routes yet: go on with the rest)
+    if pid != MISSING:
+        s.names[pid] = "<policy>"
+    s.get("np.read", f"/flow_run_notification_policies/{pid}")
+    s.patch("np.patch", f"/flow_run_notification_policies/{pid}", {"is_active": False})
+    s.get("np.read.patched", f"/flow_run_notification_policies/{pid}")
+    s.post("np.filter", "/flow_run_notification_policies/filter", {})
+    s.post("np.filter.inactive", "/flow_run_notification_policies/filter",
+           {"flow_run_notification_policy_filter": {"is_active": {"eq_": False}}})
+    s.get("np.read.404", f"/flow_run_notification_policies/{MISSING}")
+    s.post("np.create.422", "/flow_run_notification_policies/", {"state_names": "Failed", "tags": []})
+    s.delete("np.delete", f"/flow_run_notification_policies/{pid}")
+    s.delete("np.delete.404", f"/flow_run_notification_policies/{pid}")
+
+
+def ui_and_graph(s, parent_run, task_run):
+    # (A "parameter" input makes 2.7.12's graph a 500, a bug of its own: task_run inputs only.)
+    s.post("graph.task", "/task_runs/", {
+        "flow_run_id": parent_run, "task_key": "diff-task-child", "name": "diff-task-child",
+        "dynamic_key": "0", "task_inputs": {"x": [{"input_type": "task_run", "id": task_run}], "y": []}},
+        name="child-task")
+    s.get("graph.with-tasks", f"/flow_runs/{parent_run}/graph", order_by="name")
+    s.get("graph.404", f"/flow_runs/{MISSING}/graph")
+    s.post("ui.history", "/ui/flow_runs/history",
+           {"flows": {"name": {"any_": ["diff-flow"]}}, "flow_runs": {"name": {"like_": "diff-run"}},
+            "sort": "EXPECTED_START_TIME_ASC", "limit": 3})
+    s.post("flow.filter.by-run-state", "/flows/filter",
+           {"flow_runs": {"state": {"type": {"any_": ["COMPLETED", "FAILED"]}}}, "sort": "NAME_ASC"})
+    s.post("tr.filter.by-flow-name", "/task_runs/filter",
+           {"flows": {"name": {"any_": ["diff-flow"]}}, "task_runs": {"name": {"like_": "diff-task"}},
+            "sort": "EXPECTED_START_TIME_ASC"})
 
 
 def slot_release(s, flow_id):
@@ -433,6 +501,9 @@ def scenario(s):
     parent, task1 = task_runs(s, flow_id)
     concurrency_limits(s)
     slot_release(s, flow_id)
+    pause_and_resume(s, flow_id)
+    ui_and_graph(s, parent, task1)
+    notification_policies(s)
     work_queues(s)
     blocks(s)
     deployments(s, flow_id)
@@ -456,14 +527,6 @@ MISSING_REQUIRED = ("deliberate: 2.7.12's create schemas do not mark this field 
 ERRORS_H2 = "pending: H2 (422/404 bodies in 2.7's shape and wording)"
 
 EXPECTED = [
-    # Flow-run and task-run responses (H4).
-    E("*", "*empirical_policy.retry_delay_seconds", "type",
-      "pending: H4 — 2.7.12 sends retry_delay_seconds as a float (0.0), Orrery as an int"),
-    E("*", "*.work_queue_id", "only-in-orrery",
-      "pending: H4 — 2.7.12 flow-run responses have no work_queue_id"),
-    E("*", "*.work_pool_queue_name", "only-in-orrery",
-      "pending: H4 — 2.7.12 flow-run responses have no work_pool_queue_name"),
-
     # Work pools exist in 2.7.12 (experimental); not in Orrery.
     E("*", "*.work_pool_id", "type", NO_POOLS),
     E("*", "*.work_pool_name", "type", NO_POOLS),
@@ -516,6 +579,14 @@ EXPECTED = [
     E("bt.create.409", "$.detail", "value",
       "not fixed (reported): 2.7.12 says 'Block type with name \"<name>\" already exists' "
       "when the slug is taken"),
+
+    E("np.*", "*", "*",
+      "not implemented (reported): Orrery has no /flow_run_notification_policies routes (404 "
+      "Not Found for all of them), so state-change notifications cannot be configured"),
+    E("graph.404", "$.exception_message", "value",
+      ERRORS_H2 + ": 2.7.12 says 'Flow run with id <id> not found'"),
+    E("fr.resume.404", "*", "*",
+      "deliberate: 2.7.12 answers a resume of a missing flow run with a 500 (a bug); Orrery 404s"),
 
     # Orrery is stricter or mends 2.7.12's leaks on purpose (issue 11).
     E("flow.create.number-name", "*", "*",
