@@ -21,6 +21,14 @@ import (
 // narrowing may query before the type partition is cheaper.
 const maxFanout = 100
 
+// byKeys reports whether an id list of n is read by key (BatchGetItem):
+// only when the reads fit the budget. A longer list, which the budget
+// would refuse, leaves the narrowing to the filter's other criteria (or the
+// type partition, itself within the budget) and is matched in Go like any
+// other criterion, so a list of any length never fails by its length
+// alone. Internal callers (no budget) read by key.
+func byKeys(n int, b *budget) bool { return b == nil || n <= b.left }
+
 type idSet map[uuid.UUID]bool
 
 func (m idSet) ids() []uuid.UUID {
@@ -93,9 +101,11 @@ func (s *Store) matchingFlows(ctx context.Context, rf *store.RunFilters, b *budg
 	var err error
 	f := rf.Flows
 	switch {
-	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil:
+	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil && byKeys(len(*f.ID.Any), b):
 		its, err = s.getByIDs(ctx, pFlow, *f.ID.Any, b)
-	case f != nil && !f.Operator.IsOr() && f.Name != nil && f.Name.Any != nil:
+	case f != nil && !f.Operator.IsOr() && f.Name != nil && f.Name.Any != nil && len(*f.Name.Any) <= maxFanout:
+		// One lookup a name: past maxFanout names the type partition
+		// is cheaper than that many requests.
 		var ids []uuid.UUID
 		for _, n := range *f.Name.Any {
 			if id, err := s.lookupUnique(ctx, uniq("flow", n), "Flow"); err == nil {
@@ -260,7 +270,7 @@ func (s *Store) flowRunPlan(ctx context.Context, rf *store.RunFilters, b *budget
 		return !(flowSet != nil && !flowSet[r.FlowID] || taskSet != nil && !taskSet[r.ID] ||
 			depSet != nil && (r.DeploymentID == nil || !depSet[*r.DeploymentID]))
 	}
-	return flowRunSource(rf.FlowRuns, flowSet, taskSet, depSet), match, nil
+	return flowRunSource(rf.FlowRuns, flowSet, taskSet, depSet, b), match, nil
 }
 
 // decodeFlowRun decodes a candidate, re-reading it after a payload race
@@ -339,7 +349,7 @@ func stateOrderTime(r *core.FlowRun) *core.Time {
 
 // flowRunSource picks the narrowest candidate source of f and the
 // cross-object sets (a superset of the matches).
-func flowRunSource(f *store.FlowRunFilter, flowSet, taskSet, depSet idSet) *source {
+func flowRunSource(f *store.FlowRunFilter, flowSet, taskSet, depSet idSet, b *budget) *source {
 	and := f != nil && !f.Operator.IsOr()
 	byIDs := func(ids []uuid.UUID) *source {
 		src := &source{byIDs: true}
@@ -360,7 +370,7 @@ func flowRunSource(f *store.FlowRunFilter, flowSet, taskSet, depSet idSet) *sour
 		}
 	}
 	switch {
-	case and && f.ID != nil && f.ID.Any != nil:
+	case and && f.ID != nil && f.ID.Any != nil && byKeys(len(*f.ID.Any), b):
 		return byIDs(*f.ID.Any)
 	case taskSet != nil && len(taskSet) <= maxFanout:
 		return byIDs(taskSet.ids())
@@ -537,6 +547,11 @@ func flowRunCountSource(rf *store.RunFilters) (*source, bool) {
 	if dep != nil && (dep.Any == nil || dep.IsNull != nil) {
 		return nil, false
 	}
+	// One COUNT query a partition: past maxFanout partitions the general
+	// path (which narrows and matches in Go) is cheaper.
+	if dep != nil && len(*dep.Any) > maxFanout || wq != nil && len(*wq.Any)*max(len(types), 1) > maxFanout {
+		return nil, false
+	}
 	switch {
 	case dep != nil && wq == nil && !typed:
 		return refSource(*dep.Any), true
@@ -610,7 +625,7 @@ func (s *Store) taskRunPlan(ctx context.Context, rf *store.RunFilters, b *budget
 	f := rf.TaskRuns
 	var src *source
 	switch {
-	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil:
+	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil && byKeys(len(*f.ID.Any), b):
 		src = &source{byIDs: true}
 		for _, id := range *f.ID.Any {
 			src.keys = append(src.keys, keyOf(pTaskRun+id.String(), skSelf))
@@ -793,7 +808,7 @@ func (s *Store) matchingDeployments(ctx context.Context, rf *store.RunFilters, b
 	var its []item
 	var err error
 	switch {
-	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil:
+	case f != nil && !f.Operator.IsOr() && f.ID != nil && f.ID.Any != nil && byKeys(len(*f.ID.Any), b):
 		its, err = s.getByIDs(ctx, pDeployment, *f.ID.Any, b)
 	case len(sets) > 0 && len(smallest(sets)) <= maxFanout:
 		its, err = s.getByIDs(ctx, pDeployment, smallest(sets).ids(), b)

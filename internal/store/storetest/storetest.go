@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore Factory) {
 		"Blocks":                   testBlocks,
 		"Reset":                    testReset,
 		"Deployments":              testDeployments,
+		"BigFilterLists":           testBigFilterLists,
 		"ScheduledRuns":            testScheduledRuns,
 		"ConcurrentSchedulers":     testConcurrentSchedulers,
 		"WorkQueues":               testWorkQueues,
