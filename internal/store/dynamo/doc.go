@@ -129,6 +129,18 @@
 // otherwise the object's type partition. A time filter on the attribute a
 // partition is ordered by becomes a key range (BETWEEN) on it.
 //
+// Long filter lists. No list is ever put in a FilterExpression or a key
+// condition item by item (DynamoDB caps an expression at 4 KB and an IN
+// at 100 values): every criterion is matched in Go, so a list of any length
+// is correct. Lists only choose the source, within bounds: an id list is
+// read by key only while its length fits the request's remaining item
+// budget (a longer one would be refused by the budget), partition lists
+// (deployment ids, work queues, flows, flow names, block types) only up to
+// maxFanout (100) partitions; past that the plan narrows by the filter's
+// other criteria or reads the type partition, under the same item cap. The
+// conformance suite's BigFilterLists runs 33,000-item lists here as on the
+// SQL backends.
+//
 // Ordered lists (stream.go). Sort keys are built so that a source's key
 // order is a list order: ids are UUIDv7 (time-ordered) and the type,
 // parent and ref partitions of runs are sorted by id; a state partition is

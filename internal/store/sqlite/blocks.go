@@ -62,30 +62,10 @@ func (s *Store) DeleteBlockType(ctx context.Context, id uuid.UUID) error {
 }
 
 func blockSchemaCond(a string, f *store.BlockSchemaFilter) cond {
-	if f == nil {
-		return condTrue
-	}
-	var b builder
-	b.idFilter(a+".block_type_id", f.BlockTypeID)
-	if f.BlockCapabilities != nil && f.BlockCapabilities.All != nil {
-		b.tagsFilter(a+".capabilities", &store.TagsFilter{All: f.BlockCapabilities.All})
-	}
-	b.idFilter(a+".id", f.ID)
-	b.anyString(a+".version", f.Version)
-	return b.done(f.Operator)
+	return fromC(dialect.BlockSchema(a, f))
 }
 
-func blockTypeCond(a string, f *store.BlockTypeFilter) cond {
-	if f == nil {
-		return condTrue
-	}
-	var b builder
-	if f.Name != nil && f.Name.Like != nil {
-		b.nameFilter(a+".name", &store.NameFilter{Like: f.Name.Like})
-	}
-	b.anyString(a+".slug", f.Slug)
-	return b.done(nil)
-}
+func blockTypeCond(a string, f *store.BlockTypeFilter) cond { return fromC(dialect.BlockType(a, f)) }
 
 func (s *Store) ListBlockTypes(ctx context.Context, q *store.BlockTypeQuery) ([]*core.BlockType, error) {
 	cs := []cond{blockTypeCond("bt", q.BlockTypes)}
@@ -210,20 +190,7 @@ func (s *Store) DeleteBlockDocument(ctx context.Context, id uuid.UUID) error {
 }
 
 func (s *Store) ListBlockDocuments(ctx context.Context, q *store.BlockDocumentQuery) ([]*store.BlockDocumentRecord, error) {
-	var cs []cond
-	if q.BlockDocuments == nil {
-		cs = append(cs, cond{sql: "bd.is_anonymous = 0"})
-	} else {
-		f := q.BlockDocuments
-		var b builder
-		b.idFilter("bd.id", f.ID)
-		if f.IsAnonymous != nil && f.IsAnonymous.Eq != nil {
-			b.add(cond{sql: "bd.is_anonymous = ?", args: []any{*f.IsAnonymous.Eq}})
-		}
-		b.idFilter("bd.block_type_id", f.BlockTypeID)
-		b.anyString("bd.name", f.Name)
-		cs = append(cs, b.done(f.Operator))
-	}
+	cs := []cond{fromC(dialect.BlockDocument("bd", q.BlockDocuments))}
 	if q.BlockTypes != nil {
 		cs = append(cs, exists("block_types xt", "xt.id = bd.block_type_id", blockTypeCond("xt", q.BlockTypes)))
 	}

@@ -192,12 +192,6 @@ func (s *Store) DeleteWorkQueue(ctx context.Context, id uuid.UUID) error {
 }
 
 func (s *Store) ListWorkQueues(ctx context.Context, f *store.WorkQueueFilter, p store.Page) ([]*core.WorkQueue, error) {
-	w := condTrue
-	if f != nil {
-		var b builder
-		b.idFilter("id", f.ID)
-		b.nameFilter("name", f.Name)
-		w = b.done(f.Operator)
-	}
+	w := fromC(dialect.WorkQueues(f))
 	return listDocs[core.WorkQueue](ctx, s.r, `SELECT doc FROM work_queues WHERE `+w.sql+` ORDER BY name`+limitOffset(p), w.args...)
 }

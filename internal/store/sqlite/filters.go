@@ -23,8 +23,6 @@ func fromC(c sqlfilter.Cond) cond { return cond{sql: c.SQL, args: c.Args} }
 
 func (c cond) toC() sqlfilter.Cond { return sqlfilter.Cond{SQL: c.sql, Args: c.args} }
 
-var condTrue = cond{sql: dialect.True}
-
 // combine joins conditions with AND, or with OR when or is true. No
 // conditions means TRUE.
 func combine(or bool, cs []cond) cond {
@@ -39,25 +37,6 @@ func exists(from, join string, c cond) cond { return fromC(sqlfilter.Exists(from
 
 // in is col IN vals with the list bound as one parameter.
 func in(col string, vals []string) cond { return fromC(dialect.In(col, vals)) }
-
-// builder accumulates the sub-criteria of one filter object.
-type builder struct{ w *sqlfilter.Where }
-
-func (b *builder) where() *sqlfilter.Where {
-	if b.w == nil {
-		b.w = dialect.Where()
-	}
-	return b.w
-}
-
-func (b *builder) add(c cond)                                 { b.where().Add(c.toC()) }
-func (b *builder) done(op *store.Operator) cond               { return fromC(b.where().Done(op)) }
-func (b *builder) idFilter(col string, f *store.IDFilter)     { b.where().ID(col, f) }
-func (b *builder) nameFilter(col string, f *store.NameFilter) { b.where().Name(col, f) }
-func (b *builder) tagsFilter(col string, f *store.TagsFilter) { b.where().Tags(col, f) }
-func (b *builder) anyString(col string, f *store.StringAnyFilter) {
-	b.where().AnyString(col, f)
-}
 
 func flowsWhere(f *store.RunFilters) cond       { return fromC(dialect.Flows(f)) }
 func flowRunsWhere(f *store.RunFilters) cond    { return fromC(dialect.FlowRuns(f)) }
