@@ -192,10 +192,7 @@ func (s *Server) registerDeploymentRoutes() {
 		if err := in.validateCommon(body); err != nil {
 			return err
 		}
-		if _, err := s.store.GetFlow(r.Context(), *in.FlowID); err != nil {
-			if core.IsNotFound(err) {
-				return core.Errorf(core.EConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
-			}
+		if err := requireParent(r.Context(), s.store.GetFlow, *in.FlowID); err != nil {
 			return err
 		}
 		now := core.T(s.now())
@@ -413,15 +410,8 @@ func (s *Server) createFlowRunFromDeployment(w http.ResponseWriter, r *http.Requ
 	if in.InfrastructureDocumentID != nil {
 		run.InfrastructureDocumentID = in.InfrastructureDocumentID
 	}
-	if in.Name != nil && *in.Name != "" {
-		run.Name = *in.Name
-	} else {
-		run.Name = Slug()
-	}
-	if in.EmpiricalPolicy != nil {
-		run.EmpiricalPolicy = *in.EmpiricalPolicy
-	}
-	run.EmpiricalPolicy.Normalize()
+	run.Name = runName(in.Name)
+	run.EmpiricalPolicy = runPolicy(in.EmpiricalPolicy)
 	initial := in.State.initial()
 	out, isNew, err := s.orch.CreateFlowRun(r.Context(), run, initial)
 	if err != nil {

@@ -139,10 +139,7 @@ func (s *Server) registerFlowRunRoutes() {
 		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
-		if _, err := s.store.GetFlow(r.Context(), *in.FlowID); err != nil {
-			if core.IsNotFound(err) {
-				return core.Errorf(core.EConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
-			}
+		if err := requireParent(r.Context(), s.store.GetFlow, *in.FlowID); err != nil {
 			return err
 		}
 		run := in.toRun(s)
@@ -175,9 +172,7 @@ func (s *Server) registerFlowRunRoutes() {
 		return noContent(w)
 	})
 	s.handle("POST /flow_runs/count", "Flow Runs", "Count flow runs", s.countRoute(s.store.CountFlowRuns))
-	s.handle("POST /flow_runs/history", "Flow Runs", "Flow run counts by state over time", func(w http.ResponseWriter, r *http.Request) error {
-		return s.runHistory(w, r, true)
-	})
+	s.handle("POST /flow_runs/history", "Flow Runs", "Flow run counts by state over time", s.historyRoute(s.flowRunTimings))
 	s.handle("GET /flow_runs/{id}", "Flow Runs", "Read a flow run", getByID(s.store.GetFlowRun, s.flowRunOut))
 	s.handle("GET /flow_runs/{id}/graph", "Flow Runs", "Task run dependency graph of a flow run", s.flowRunGraph)
 	s.handle("POST /flow_runs/{id}/resume", "Flow Runs", "Resume a paused flow run", func(w http.ResponseWriter, r *http.Request) error {
@@ -196,21 +191,7 @@ func (s *Server) registerFlowRunRoutes() {
 			return s.store.ListFlowRuns(ctx, &store.FlowRunQuery{RunFilters: f, Sort: sort, Page: p})
 		}, s.flowRunOut))
 	s.handle("DELETE /flow_runs/{id}", "Flow Runs", "Delete a flow run", deleteByID(s.store.DeleteFlowRun))
-	s.handle("POST /flow_runs/{id}/set_state", "Flow Runs", "Propose a state for a flow run (orchestrated)", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		var in setStateBody
-		if _, err := s.decode(r, &in); err != nil {
-			return err
-		}
-		res, written, err := s.orch.SetFlowRunState(r.Context(), id, in.State.proposal(), in.Force, apiVersion(r))
-		if err != nil {
-			return err
-		}
-		return writeOrchestration(w, res, written)
-	})
+	s.handle("POST /flow_runs/{id}/set_state", "Flow Runs", "Propose a state for a flow run (orchestrated)", s.setStateRoute(s.orch.SetFlowRunState))
 }
 
 func (in *flowRunCreate) toRun(s *Server) *core.FlowRun {
@@ -222,15 +203,8 @@ func (in *flowRunCreate) toRun(s *Server) *core.FlowRun {
 		ParentTaskRunID: in.ParentTaskRunID, InfrastructureDocumentID: in.InfrastructureDocumentID,
 		Tags: emptyIfNil(in.Tags), IdempotencyKey: in.IdempotencyKey,
 	}
-	if in.Name != nil && *in.Name != "" {
-		run.Name = *in.Name
-	} else {
-		run.Name = Slug()
-	}
-	if in.EmpiricalPolicy != nil {
-		run.EmpiricalPolicy = *in.EmpiricalPolicy
-	}
-	run.EmpiricalPolicy.Normalize()
+	run.Name = runName(in.Name)
+	run.EmpiricalPolicy = runPolicy(in.EmpiricalPolicy)
 	return run
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"reflect"
-	"sort"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -84,30 +82,8 @@ type confirmBody struct {
 }
 
 func (s *Server) registerStateRoutes() {
-	queryID := func(r *http.Request, key string) (uuid.UUID, error) {
-		v := r.URL.Query().Get(key)
-		if v == "" {
-			return uuid.Nil, invalid(nil, fieldError{Loc: []any{"query", key}, Msg: "field required", Type: "value_error.missing"})
-		}
-		id, err := uuid.Parse(v)
-		if err != nil {
-			return uuid.Nil, invalid(nil, fieldError{Loc: []any{"query", key}, Msg: "value is not a valid uuid", Type: "type_error.uuid"})
-		}
-		return id, nil
-	}
 	s.handle("GET /flow_run_states/{id}", "Flow Run States", "Read a flow run state", getByID(s.store.GetFlowRunState, same))
-	s.handle("GET /flow_run_states/", "Flow Run States", "State history of a flow run", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := queryID(r, "flow_run_id")
-		if err != nil {
-			return err
-		}
-		sts, err := s.store.ListFlowRunStates(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(sts))
-		return nil
-	})
+	s.handle("GET /flow_run_states/", "Flow Run States", "State history of a flow run", stateHistoryRoute("flow_run_id", s.store.ListFlowRunStates))
 	s.handle("GET /task_run_states/{id}", "Task Run States", "Read a task run state", getByID(func(ctx context.Context, id uuid.UUID) (*core.State, error) {
 		st, err := s.store.GetTaskRunState(ctx, id)
 		if core.IsNotFound(err) {
@@ -116,18 +92,7 @@ func (s *Server) registerStateRoutes() {
 		}
 		return st, err
 	}, same))
-	s.handle("GET /task_run_states/", "Task Run States", "State history of a task run", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := queryID(r, "task_run_id")
-		if err != nil {
-			return err
-		}
-		sts, err := s.store.ListTaskRunStates(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, 200, emptyIfNil(sts))
-		return nil
-	})
+	s.handle("GET /task_run_states/", "Task Run States", "State history of a task run", stateHistoryRoute("task_run_id", s.store.ListTaskRunStates))
 }
 
 type logCreate struct {
@@ -261,122 +226,6 @@ func (s *Server) registerSavedSearchRoutes() {
 	s.handle("POST /saved_searches/filter", "Saved Searches", "List saved searches", listRoute(s, DefaultLimit,
 		func(*filterBody) (lister[*core.SavedSearch], error) { return s.store.ListSavedSearches, nil }, same))
 	s.handle("DELETE /saved_searches/{id}", "Saved Searches", "Delete a saved search", deleteByID(s.store.DeleteSavedSearch))
-}
-
-// historyLimit bounds how many runs one history request aggregates.
-const historyLimit = 100_000
-
-type historyState struct {
-	StateType            core.StateType `json:"state_type"`
-	StateName            string         `json:"state_name"`
-	CountRuns            int            `json:"count_runs"`
-	SumEstimatedRunTime  core.Duration  `json:"sum_estimated_run_time"`
-	SumEstimatedLateness core.Duration  `json:"sum_estimated_lateness"`
-}
-
-type historyInterval struct {
-	IntervalStart core.Time      `json:"interval_start"`
-	IntervalEnd   core.Time      `json:"interval_end"`
-	States        []historyState `json:"states"`
-}
-
-// runHistory buckets runs by expected start time into fixed intervals and
-// counts them per state.
-func (s *Server) runHistory(w http.ResponseWriter, r *http.Request, flows bool) error {
-	fb, err := s.readFilterBody(r)
-	if err != nil {
-		return err
-	}
-	var start, end *core.Time
-	var interval *core.Duration
-	if err := fb.into("history_start", &start); err != nil {
-		return err
-	}
-	if err := fb.into("history_end", &end); err != nil {
-		return err
-	}
-	if err := fb.into("history_interval_seconds", &interval); err != nil {
-		return err
-	}
-	var errs []fieldError
-	errs = append(errs, required(start == nil, "history_start")...)
-	errs = append(errs, required(end == nil, "history_end")...)
-	errs = append(errs, required(interval == nil, "history_interval_seconds")...)
-	if len(errs) > 0 {
-		return invalid(fb.b, errs...)
-	}
-	if time.Duration(*interval) < time.Second {
-		// 2.7.12's own check and wording (an HTTPException, so "detail").
-		return core.Errorf(core.EInvalid, "History interval must not be less than 1 second.")
-	}
-	if end.Before(start.Time) {
-		return fieldInvalid(fb.b, "history_end must not be before history_start", "value_error", "history_end")
-	}
-	f, err := fb.runFilters()
-	if err != nil {
-		return err
-	}
-	step := time.Duration(*interval)
-	// 2.7.12 answers at most 500 intervals (its interval query stops there);
-	// the division cannot overflow where counting steps could.
-	n := min(int64(end.Sub(start.Time)/step)+1, MaxHistoryIntervals)
-	var timings []*core.RunTiming
-	if flows {
-		runs, err := s.store.ListFlowRuns(r.Context(), &store.FlowRunQuery{RunFilters: f, Sort: "EXPECTED_START_TIME_ASC", Page: store.Page{Limit: historyLimit}})
-		if err != nil {
-			return err
-		}
-		for _, run := range runs {
-			timings = append(timings, &s.flowRunOut(run).RunTiming)
-		}
-	} else {
-		runs, err := s.store.ListTaskRuns(r.Context(), &store.TaskRunQuery{RunFilters: f, Sort: "EXPECTED_START_TIME_ASC", Page: store.Page{Limit: historyLimit}})
-		if err != nil {
-			return err
-		}
-		for _, run := range runs {
-			timings = append(timings, &s.taskRunOut(run).RunTiming)
-		}
-	}
-	out := make([]historyInterval, 0, n)
-	for t := start.Time; t.Before(end.Time) && int64(len(out)) < n; t = t.Add(step) {
-		hi := t.Add(step)
-		if hi.After(end.Time) {
-			hi = end.Time
-		}
-		byState := map[[2]string]*historyState{}
-		for _, rt := range timings {
-			if rt.ExpectedStartTime == nil || rt.StateType == nil || rt.ExpectedStartTime.Before(t) || !rt.ExpectedStartTime.Before(hi) {
-				continue
-			}
-			name := ""
-			if rt.StateName != nil {
-				name = *rt.StateName
-			}
-			k := [2]string{string(*rt.StateType), name}
-			hs := byState[k]
-			if hs == nil {
-				hs = &historyState{StateType: *rt.StateType, StateName: name}
-				byState[k] = hs
-			}
-			hs.CountRuns++
-			hs.SumEstimatedRunTime += rt.EstimatedRunTime
-			hs.SumEstimatedLateness += rt.EstimatedStartTimeDelta
-		}
-		states := make([]historyState, 0, len(byState))
-		for _, hs := range byState {
-			states = append(states, *hs)
-		}
-		sort.Slice(states, func(i, j int) bool {
-			if states[i].StateType != states[j].StateType {
-				return states[i].StateType < states[j].StateType
-			}
-			return states[i].StateName < states[j].StateName
-		})
-		out = append(out, historyInterval{IntervalStart: core.T(t), IntervalEnd: core.T(hi), States: states})
-	}
-	writeJSON(w, 200, out)
-	return nil
 }
 
 type uiHistoryItem struct {

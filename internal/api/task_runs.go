@@ -58,10 +58,7 @@ func (s *Server) registerTaskRunRoutes() {
 		if _, err := s.decode(r, &in); err != nil {
 			return err
 		}
-		if _, err := s.store.GetFlowRun(r.Context(), *in.FlowRunID); err != nil {
-			if core.IsNotFound(err) {
-				return core.Errorf(core.EConflict, "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.")
-			}
+		if err := requireParent(r.Context(), s.store.GetFlowRun, *in.FlowRunID); err != nil {
 			return err
 		}
 		now := core.T(s.now())
@@ -74,15 +71,8 @@ func (s *Server) registerTaskRunRoutes() {
 		if run.TaskInputs == nil {
 			run.TaskInputs = map[string][]core.TaskRunInput{}
 		}
-		if in.Name != nil && *in.Name != "" {
-			run.Name = *in.Name
-		} else {
-			run.Name = Slug()
-		}
-		if in.EmpiricalPolicy != nil {
-			run.EmpiricalPolicy = *in.EmpiricalPolicy
-		}
-		run.EmpiricalPolicy.Normalize()
+		run.Name = runName(in.Name)
+		run.EmpiricalPolicy = runPolicy(in.EmpiricalPolicy)
 		out, isNew, err := s.orch.CreateTaskRun(r.Context(), run, in.State.initial())
 		if err != nil {
 			return err
@@ -104,28 +94,12 @@ func (s *Server) registerTaskRunRoutes() {
 		return noContent(w)
 	})
 	s.handle("POST /task_runs/count", "Task Runs", "Count task runs", s.countRoute(s.store.CountTaskRuns))
-	s.handle("POST /task_runs/history", "Task Runs", "Task run counts by state over time", func(w http.ResponseWriter, r *http.Request) error {
-		return s.runHistory(w, r, false)
-	})
+	s.handle("POST /task_runs/history", "Task Runs", "Task run counts by state over time", s.historyRoute(s.taskRunTimings))
 	s.handle("GET /task_runs/{id}", "Task Runs", "Read a task run", getByID(s.store.GetTaskRun, s.taskRunOut))
 	s.handle("POST /task_runs/filter", "Task Runs", "Query task runs", runListRoute(s, store.TaskRunSorts, "ID_DESC",
 		func(ctx context.Context, f store.RunFilters, sort store.TaskRunSort, p store.Page) ([]*core.TaskRun, error) {
 			return s.store.ListTaskRuns(ctx, &store.TaskRunQuery{RunFilters: f, Sort: sort, Page: p})
 		}, s.taskRunOut))
 	s.handle("DELETE /task_runs/{id}", "Task Runs", "Delete a task run", deleteByID(s.store.DeleteTaskRun))
-	s.handle("POST /task_runs/{id}/set_state", "Task Runs", "Propose a state for a task run (orchestrated)", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		var in setStateBody
-		if _, err := s.decode(r, &in); err != nil {
-			return err
-		}
-		res, written, err := s.orch.SetTaskRunState(r.Context(), id, in.State.proposal(), in.Force, apiVersion(r))
-		if err != nil {
-			return err
-		}
-		return writeOrchestration(w, res, written)
-	})
+	s.handle("POST /task_runs/{id}/set_state", "Task Runs", "Propose a state for a task run (orchestrated)", s.setStateRoute(s.orch.SetTaskRunState))
 }
