@@ -51,6 +51,23 @@ type deploymentBody struct {
 
 func (deploymentBody) strictAction() {}
 
+// deploymentCreate is the body of POST /deployments/: the update body with
+// the name and flow required (2.7's DeploymentCreate).
+type deploymentCreate struct {
+	deploymentBody
+	Name   *string    `json:"name" required:"true" maxLength:"1024"`
+	FlowID *uuid.UUID `json:"flow_id" required:"true"`
+}
+
+func (deploymentCreate) strictAction() {}
+
+// body is the create body as the shared deployment body.
+func (c *deploymentCreate) body() *deploymentBody {
+	b := c.deploymentBody
+	b.Name, b.FlowID = c.Name, c.FlowID
+	return &b
+}
+
 func present(raw json.RawMessage) bool { return len(raw) > 0 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
@@ -122,8 +139,8 @@ func (b *deploymentBody) validateCommon(body []byte) error {
 				}
 				errs = append(errs, fieldError{Loc: loc, Msg: e.Msg, Type: e.Type})
 			}
-		case err != nil:
-			errs = append(errs, fieldError{Loc: []any{"body", "schedule"}, Msg: err.Error(), Type: "value_error"})
+		case err != nil: // the body is valid JSON already; never Go's text
+			errs = append(errs, fieldError{Loc: []any{"body", "schedule"}, Msg: "value is not a valid dict", Type: "type_error.dict"})
 		default:
 			b.schedule = sc
 		}
@@ -179,16 +196,12 @@ func (s *Server) ensureWorkQueue(ctx context.Context, name *string) error {
 
 func (s *Server) registerDeploymentRoutes() {
 	s.handle("POST /deployments/", "Deployments", "Create or update a deployment (upsert by flow and name)", func(w http.ResponseWriter, r *http.Request) error {
-		var in deploymentBody
-		body, err := s.decode(r, &in)
+		var create deploymentCreate
+		body, err := s.decode(r, &create)
 		if err != nil {
 			return err
 		}
-		errs := required(in.Name == nil, "name")
-		errs = append(errs, required(in.FlowID == nil, "flow_id")...)
-		if len(errs) > 0 {
-			return invalid(body, errs...)
-		}
+		in := create.body()
 		if err := in.validateCommon(body); err != nil {
 			return err
 		}

@@ -69,6 +69,8 @@ func TestStrictInput(t *testing.T) {
 		{"bad cache expiration", "POST", "/api/task_runs/", map[string]any{"flow_run_id": "00000000-0000-0000-0000-000000000001", "task_key": "k", "dynamic_key": "0", "cache_expiration": "never"}, []any{"body", "cache_expiration"}, "value_error.datetime"},
 		{"deployment storage id not a uuid", "POST", "/api/deployments/", map[string]any{"name": "d", "flow_id": "00000000-0000-0000-0000-000000000001", "storage_document_id": "x"}, []any{"body", "storage_document_id"}, "type_error.uuid"},
 		{"deployment description a number", "POST", "/api/deployments/", map[string]any{"name": "d", "flow_id": "00000000-0000-0000-0000-000000000001", "description": 3}, []any{"body", "description"}, "type_error.str"},
+		{"deployment without a flow", "POST", "/api/deployments/", map[string]any{"name": "d"}, []any{"body", "flow_id"}, "value_error.missing"},
+		{"deployment with a null name", "POST", "/api/deployments/", map[string]any{"name": nil, "flow_id": "00000000-0000-0000-0000-000000000001"}, []any{"body", "name"}, "type_error.none.not_allowed"},
 		{"block type logo a list", "POST", "/api/block_types/", map[string]any{"name": "b", "slug": "b", "logo_url": []int{1}}, []any{"body", "logo_url"}, "type_error.str"},
 		{"concurrency limit a string", "POST", "/api/concurrency_limits/", map[string]any{"tag": "t", "concurrency_limit": "1"}, []any{"body", "concurrency_limit"}, "type_error.integer"},
 		{"log level a float", "POST", "/api/logs/", []any{map[string]any{"name": "n", "level": 2.5, "message": "m", "timestamp": "2023-01-01T00:00:00Z", "flow_run_id": "00000000-0000-0000-0000-000000000001"}}, []any{"body", 0, "level"}, "type_error.integer"},

@@ -17,7 +17,7 @@ var requestTypes = []any{
 	flowCreate{}, flowUpdate{}, flowRunCreate{}, flowRunUpdate{}, setStateBody{},
 	taskRunCreate{}, taskRunUpdate{}, logBatch{}, concurrencyLimitCreate{}, savedSearchCreate{},
 	blockTypeCreate{}, blockTypeUpdate{}, blockSchemaCreate{}, blockDocumentCreate{}, blockDocumentUpdate{},
-	deploymentBody{}, deploymentFlowRunCreate{}, workQueueCreate{}, workQueueBody{}, getRunsBody{},
+	deploymentBody{}, deploymentCreate{}, deploymentFlowRunCreate{}, workQueueCreate{}, workQueueBody{}, getRunsBody{},
 	ScheduleRequest{}, apiKeyCreate{}, confirmBody{},
 	store.FlowFilter{}, store.FlowRunFilter{}, store.TaskRunFilter{}, store.DeploymentFilter{},
 	store.LogFilter{}, store.WorkQueueFilter{}, store.BlockDocumentFilter{}, store.BlockSchemaFilter{}, store.BlockTypeFilter{},
