@@ -190,6 +190,7 @@ class Recorder:
         self.records = []
         self.names = {}  # id (or generated name) -> "<name>"
         self.labels = set()
+        self._last_status = 0
 
     def call(self, label, method, path, json_body=None, params=None, name=None,
              values=True, raw=None, generated_name=False, order_by=None):
@@ -210,15 +211,16 @@ class Recorder:
             kwargs["json"] = json_body
         try:
             r = self.client.request(method, path, **kwargs)
-        except httpx.TransportError:
-            # A server may close a kept-alive connection after an error; the
-            # request was not answered, so it is sent once more.
+        except (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError):
+            # 2.7.12 drops a kept-alive connection after a 500; the next
+            # request on it was never read, so it is sent once more on a new
+            # one. (Only then: any other failure is the server's.)
+            if self._last_status < 500:
+                raise
             r = self.client.request(method, path, **kwargs)
-        try:
-            body = r.json() if r.content else None
-            is_json = bool(r.content)
-        except ValueError:
-            body, is_json = r.text, False
+        self._last_status = r.status_code
+        is_json = r.headers.get("content-type", "").startswith("application/json")
+        body = r.json() if is_json and r.content else (r.text or None)
         if order_by and isinstance(body, list):
             body = sorted(body, key=lambda item: str(item.get(order_by)) if isinstance(item, dict) else "")
         self.records.append(Record(label, method, path, r.status_code, is_json, body, values))

@@ -2,16 +2,18 @@
 2.7.12 server and against Orrery, compared request by request (status codes,
 orchestration results, response keys and JSON types, normalized values; see
 differential.py). Every difference must be fixed or listed in EXPECTED below
-with its reason; an entry marked "pending: <who>" is being fixed and goes
-when the fix lands.
+with its reason: the test fails on a difference nobody listed, and on a
+listed one that is no longer seen (remove it) unless it is marked
+"pending: <who>" (someone is fixing it; the entry goes when the fix lands).
 
-Both servers start with the test (the reference one takes ~15 s to boot).
+Both servers run the scenario at once. The reference server takes 15-60 s
+to boot, so conftest starts it as soon as collection selects this test.
 Skipped in the external mode (ORRERY_COMPAT_API_URL), where there is no
-local Orrery to start beside the reference server."""
+local Orrery to start beside the reference server; the tests of the
+comparison itself (at the end) need no server."""
 import os
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,8 +29,8 @@ MISSING = "00000000-0000-4000-8000-000000000000"  # a well-formed id no server h
 
 
 def state(type_, name=None, **details):
-    body = {"type": type_, "name": name or type_.capitalize(), "state_details": details}
-    return body
+    """A proposed state as the stock client sends it."""
+    return {"type": type_, "name": name or type_.capitalize(), "state_details": details}
 
 
 def set_flow_state(s, label, run_id, type_, name=None, force=False, **details):
@@ -124,6 +126,9 @@ def flow_runs(s, flow_id):
     after = s.get("fr.read.after-states", f"/flow_runs/{r1['id']}")
     s.note("fr.updated-moved", after["updated"] != after["created"])
     s.get("fr.states", "/flow_run_states/", params={"flow_run_id": r1["id"]})
+    s.get("fr.state.read", f"/flow_run_states/{after['state']['id']}")
+    s.get("fr.state.read.404", f"/flow_run_states/{MISSING}")
+    s.get("fr.states.422", "/flow_run_states/")
     set_flow_state(s, "fr.set.scheduled.running.wait", r2["id"], "RUNNING")
     set_flow_state(s, "fr.set.scheduled.pending.accept", r2["id"], "PENDING")
     set_flow_state(s, "fr.set.pending.running.wait", r2["id"], "RUNNING")
@@ -176,6 +181,8 @@ def task_runs(s, flow_id):
     after = s.get("tr.read.after-states", f"/task_runs/{t1['id']}")
     s.note("tr.updated-moved", after["updated"] != after["created"])
     s.get("tr.states", "/task_run_states/", params={"task_run_id": t1["id"]})
+    s.get("tr.state.read", f"/task_run_states/{after['state']['id']}")
+    s.get("tr.state.read.404", f"/task_run_states/{MISSING}")
 
     # A cached result: RUNNING with the same cache key is answered with it.
     cached = task("tr.create.cached", "diff-task-cached")
@@ -419,6 +426,10 @@ def deployments(s, flow_id):
     s.patch("dep.patch", f"/deployments/{d['id']}", {"description": "patched", "parameters": {"x": 2}})
     s.get("dep.read.patched", f"/deployments/{d['id']}")
     s.post("dep.filter", "/deployments/filter", {"deployments": {"name": {"any_": ["diff-dep"]}}})
+    s.post("dep.filter.by-flow", "/deployments/filter",
+           {"flows": {"name": {"any_": ["diff-flow"]}}, "sort": "NAME_ASC"})
+    s.post("flow.filter.by-deployment", "/flows/filter",
+           {"deployments": {"id": {"any_": [d["id"]]}}, "sort": "NAME_ASC"})
     s.post("dep.count", "/deployments/count", {"flows": {"name": {"any_": ["diff-flow"]}}})
     s.get("dep.work_queue_check", f"/deployments/{d['id']}/work_queue_check", values=False)
     s.get("wq.read.from-deployment", "/work_queues/name/diff-dep-q")
