@@ -124,6 +124,19 @@ func TestStrictInput(t *testing.T) {
 	}
 }
 
+// Nulls inside the domain models (retry policies, state details, queue
+// filters) keep their old meaning: the stock client sends them for fields
+// 2.7 declares Optional, which the Go field types do not all say.
+func TestNullsInsideDomainModels(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	flow := b.must(201, "POST", "/api/flows/", map[string]any{"name": "f"})
+	b.must(201, "POST", "/api/flow_runs/", map[string]any{"flow_id": flow["id"],
+		"empirical_policy": map[string]any{"resuming": nil, "pause_keys": nil, "max_retries": 0, "retry_delay_seconds": 0.0},
+		"state":            map[string]any{"type": "SCHEDULED", "state_details": map[string]any{"untrackable_result": nil}}})
+	b.must(201, "POST", "/api/work_queues/", map[string]any{"name": "q", "filter": map[string]any{"tags": nil, "deployment_ids": nil}})
+}
+
 // normalize gives a loc the types it has after a JSON round trip.
 func normalize(loc []any) []any {
 	raw, _ := json.Marshal(loc)

@@ -83,6 +83,9 @@ type structSpec struct {
 	fields map[string]*fieldSpec
 	order  []*fieldSpec
 	strict bool
+	// exact: a request type of this package or a store filter, whose Go
+	// types say where null is allowed (see checker.lenient).
+	exact bool
 }
 
 var specCache sync.Map // reflect.Type -> *structSpec
@@ -92,7 +95,9 @@ func specOf(t reflect.Type) *structSpec {
 	if v, ok := specCache.Load(t); ok {
 		return v.(*structSpec)
 	}
-	sp := &structSpec{fields: map[string]*fieldSpec{}, strict: reflect.PointerTo(t).Implements(strictIface)}
+	pkg := t.PkgPath()
+	sp := &structSpec{fields: map[string]*fieldSpec{}, strict: reflect.PointerTo(t).Implements(strictIface),
+		exact: pkg == "" || strings.HasSuffix(pkg, "/internal/api") || strings.HasSuffix(pkg, "/internal/store")}
 	addFields(sp, t)
 	specCache.Store(t, sp)
 	return sp
@@ -206,6 +211,12 @@ type checker struct {
 	errs []fieldError
 	// strictAll makes every nested struct reject unknown keys (filters).
 	strictAll bool
+	// lenient counts the domain structs (internal/core) being walked: their
+	// Go field types do not say which fields 2.7 declares Optional, so a
+	// null in them keeps encoding/json's meaning (no value) rather than be
+	// refused. The request types of this package and the store's filters say
+	// it exactly (pointer or `nullable` tag), and are held to it.
+	lenient int
 }
 
 // checkJSON validates raw (valid JSON) against type t. loc is under "body".
@@ -419,7 +430,7 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 // member checks one object member or list item, first for null.
 func (c *checker) member(raw []byte, t reflect.Type, r rules, nullable *bool, required bool, loc []any) {
 	if len(raw) > 0 && raw[0] == 'n' {
-		ok := nullableType(t) && !required
+		ok := nullableType(t) && !required || c.lenient > 0
 		if nullable != nil {
 			ok = *nullable
 		}
@@ -433,6 +444,10 @@ func (c *checker) member(raw []byte, t reflect.Type, r rules, nullable *bool, re
 
 func (c *checker) object(raw []byte, t reflect.Type, loc []any) {
 	sp := specOf(t)
+	if !sp.exact {
+		c.lenient++
+		defer func() { c.lenient-- }()
+	}
 	members, _ := objectMembers(raw)
 	seen := make(map[string]bool, len(members))
 	for _, m := range members {
