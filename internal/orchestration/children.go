@@ -25,7 +25,8 @@ import (
 // run is unfinished; see store.ConcurrencyStore), in the flow run's own
 // terminal write, and then marks the task runs:
 //   - CANCELLED: as 2.7's cleanup does, at once instead of up to 20 s
-//     later: every non-terminal task run becomes CANCELLED.
+//     later: every non-terminal task run becomes CANCELLED, and so does
+//     every unfinished subflow run those task runs started.
 //   - CRASHED: the run's process is gone, so RUNNING, CANCELLING and PENDING
 //     task runs can never report again: CRASHED.
 //   - COMPLETED, FAILED: the client reported the end while task runs were
@@ -66,8 +67,10 @@ func ChildTaskClosure(parent core.StateType) Closure {
 // only brings the task runs' states in line, each with a forced transition
 // that holds only while the task run is still in a closed state, so a task
 // run that finished in the meantime keeps its own state. A failure here
-// leaves task runs RUNNING but holding nothing; the crashed-runs service
-// closes them on its next tick (CrashedRuns.closeOrphans).
+// (or a process dying between the two writes) leaves task runs RUNNING but
+// holding nothing: bookkeeping only, never a slot. No background sweep
+// looks for them: on DynamoDB finding them means reading every task run
+// (task runs have no state index), each tick.
 func (o *Orchestrator) closeChildTasks(ctx context.Context, flowRunID uuid.UUID, parent core.StateType) error {
 	c := ChildTaskClosure(parent)
 	if len(c.From) == 0 {
@@ -80,8 +83,41 @@ func (o *Orchestrator) closeChildTasks(ctx context.Context, flowRunID uuid.UUID,
 	if err != nil {
 		return err
 	}
+	if parent == core.Cancelled && len(tasks) > 0 {
+		// 2.7's cleanup also cancels the subflow runs of a cancelled flow
+		// run. Cancelling one mirrors CANCELLED onto its parent task run,
+		// which CloseTaskRun below then leaves as it is.
+		if err := o.cancelSubflows(ctx, tasks, c.Message); err != nil {
+			return err
+		}
+	}
 	for _, t := range tasks {
 		if err := o.CloseTaskRun(ctx, t.ID, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cancelSubflows forces the unfinished subflow runs started by tasks to
+// CANCELLED; their own terminal writes close their task runs in turn.
+func (o *Orchestrator) cancelSubflows(ctx context.Context, tasks []*core.TaskRun, msg string) error {
+	ids := make([]uuid.UUID, len(tasks))
+	for i, t := range tasks {
+		ids[i] = t.ID
+	}
+	unfinished := []core.StateType{core.Scheduled, core.Pending, core.Running, core.Paused, core.Cancelling}
+	subs, err := o.Store.ListFlowRuns(ctx, &store.FlowRunQuery{RunFilters: store.RunFilters{FlowRuns: &store.FlowRunFilter{
+		ParentTaskRunID: &store.OptIDFilter{Any: &ids},
+		State:           store.StateTypes(unfinished...),
+	}}})
+	if err != nil {
+		return err
+	}
+	for _, r := range subs {
+		_, _, err := o.SetFlowRunStateIf(ctx, r.ID, core.StateCreate{Type: core.Cancelled, Message: &msg}, true,
+			func(cur *core.FlowRun) bool { return cur.StateType != nil && !cur.StateType.IsTerminal() })
+		if err != nil && !core.IsNotFound(err) {
 			return err
 		}
 	}

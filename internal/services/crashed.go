@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/orrery-dev/orrery/internal/core"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/store"
@@ -72,42 +70,6 @@ func (c *CrashedRuns) RunOnce(ctx context.Context) error {
 			if err != nil && !core.IsNotFound(err) {
 				return err
 			}
-		}
-	}
-	return c.closeOrphans(ctx)
-}
-
-// orphanBatch bounds one tick's sweep; the next tick takes the rest.
-const orphanBatch = 200
-
-// closeOrphans closes task runs left RUNNING or CANCELLING under a flow run
-// that has ended: the orchestrator closes them right after the flow run's
-// terminal write, but a process that died in between (or data written
-// before that rule) leaves some. They hold no slot (the lease rule counts
-// only unfinished flow runs), so this is bookkeeping, not a release.
-func (c *CrashedRuns) closeOrphans(ctx context.Context) error {
-	terminal := []core.StateType{core.Completed, core.Failed, core.Cancelled, core.Crashed}
-	tasks, err := c.Orch.Store.ListTaskRuns(ctx, &store.TaskRunQuery{RunFilters: store.RunFilters{
-		FlowRuns: &store.FlowRunFilter{State: store.StateTypes(terminal...)},
-		TaskRuns: &store.TaskRunFilter{State: store.StateTypes(core.Running, core.Cancelling)},
-	}, Page: store.Page{Limit: orphanBatch}})
-	if err != nil {
-		return err
-	}
-	parents := map[uuid.UUID]*core.FlowRun{}
-	for _, t := range tasks {
-		fr, ok := parents[t.FlowRunID]
-		if !ok {
-			if fr, err = c.Orch.Store.GetFlowRun(ctx, t.FlowRunID); err != nil && !core.IsNotFound(err) {
-				return err
-			}
-			parents[t.FlowRunID] = fr
-		}
-		if fr == nil || fr.StateType == nil {
-			continue
-		}
-		if err := c.Orch.CloseTaskRun(ctx, t.ID, orchestration.ChildTaskClosure(*fr.StateType)); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -134,6 +134,45 @@ func testFlowTerminationClosesTasks(t *testing.T, s store.Store) {
 			_ = other
 		})
 	}
+	// 2.7's cancellation cleanup cancels subflows too: a subflow run whose
+	// parent task run belongs to the cancelled flow run is cancelled, and its
+	// own task runs with it.
+	t.Run("CANCELLED subflow", func(t *testing.T) {
+		upsertLimit(t, s, "sub", 1)
+		parent, parentTask := running()
+		sub := &core.FlowRun{ID: uuid.New(), Created: core.T(clock), Updated: core.T(clock), Name: "sub", FlowID: f.ID,
+			ParentTaskRunID: &parentTask.ID, Parameters: []byte(`{}`), Context: []byte(`{}`), Tags: []string{}}
+		_, _, err := o.CreateFlowRun(ctx, sub, &core.StateCreate{Type: core.Running})
+		must(t, err)
+		subTask := &core.TaskRun{ID: uuid.New(), Created: core.T(clock), Updated: core.T(clock), Name: "st", FlowRunID: sub.ID, TaskKey: "st",
+			DynamicKey: "0", Tags: []string{"sub"}}
+		_, _, err = o.CreateTaskRun(ctx, subTask, nil)
+		must(t, err)
+		res, _, err := o.SetTaskRunState(ctx, subTask.ID, core.StateCreate{Type: core.Running}, false, nil)
+		must(t, err)
+		if res.Status != orchestration.Accept {
+			t.Fatalf("subflow task: %s", res.Status)
+		}
+		_, _, err = o.SetFlowRunState(ctx, parent.ID, core.StateCreate{Type: core.Cancelled}, true, nil)
+		must(t, err)
+		for id, what := range map[uuid.UUID]string{sub.ID: "subflow run"} {
+			got, err := s.GetFlowRun(ctx, id)
+			must(t, err)
+			if *got.StateType != core.Cancelled {
+				t.Fatalf("%s is %s after its parent flow run was cancelled", what, *got.StateType)
+			}
+		}
+		for id, what := range map[uuid.UUID]string{parentTask.ID: "parent task run", subTask.ID: "subflow's task run"} {
+			got, err := s.GetTaskRun(ctx, id)
+			must(t, err)
+			if *got.StateType != core.Cancelled {
+				t.Fatalf("%s is %s after the flow run was cancelled", what, *got.StateType)
+			}
+		}
+		if got := activeSlots(t, s, "sub"); len(got) != 0 {
+			t.Fatalf("subflow's task still holds %v", got)
+		}
+	})
 }
 
 // testCrashedRunsFreeSlots: the crashed-runs service, once it knows a
