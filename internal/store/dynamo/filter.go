@@ -1,7 +1,11 @@
 package dynamo
 
 import (
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"weak"
 
 	"github.com/google/uuid"
 
@@ -36,22 +40,61 @@ func (b *mb) done(op *store.Operator) bool {
 	return !or
 }
 
-func inIDs(id uuid.UUID, ids []uuid.UUID) bool {
-	for _, v := range ids {
-		if v == id {
-			return true
-		}
+// shortList is the list length up to which a scan beats a set lookup.
+const shortList = 16
+
+// listSets memoizes the set of each long filter list, keyed weakly by the
+// list (a filter's *[]T, which lives as long as the request's filter): a
+// filter is matched against every candidate item, and scanning a 33,000-
+// item list for each of up to MaxScanItems items would cost seconds. An
+// entry goes when its list is collected.
+var listSets sync.Map // weak.Pointer[[]T] -> map[T]struct{}
+
+func setOf[T comparable](list *[]T) map[T]struct{} {
+	k := weak.Make(list)
+	if m, ok := listSets.Load(k); ok {
+		return m.(map[T]struct{})
 	}
-	return false
+	m := make(map[T]struct{}, len(*list))
+	for _, v := range *list {
+		m[v] = struct{}{}
+	}
+	if old, loaded := listSets.LoadOrStore(k, m); loaded {
+		return old.(map[T]struct{})
+	}
+	runtime.AddCleanup(list, func(k weak.Pointer[[]T]) { listSets.Delete(k) }, k)
+	return m
 }
 
-func inStrs(v string, vs []string) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
+// inList reports whether v is in the filter list.
+func inList[T comparable](v T, list *[]T) bool {
+	if len(*list) <= shortList {
+		return slices.Contains(*list, v)
+	}
+	_, ok := setOf(list)[v]
+	return ok
+}
+
+// containsAll reports whether have holds every value of want.
+func containsAll(have []string, want []string) bool {
+	if len(have)*len(want) <= shortList*shortList {
+		for _, t := range want {
+			if !slices.Contains(have, t) {
+				return false
+			}
+		}
+		return true
+	}
+	set := make(map[string]struct{}, len(have))
+	for _, t := range have {
+		set[t] = struct{}{}
+	}
+	for _, t := range want {
+		if _, ok := set[t]; !ok {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func (b *mb) idFilter(id uuid.UUID, f *store.IDFilter) {
@@ -59,10 +102,10 @@ func (b *mb) idFilter(id uuid.UUID, f *store.IDFilter) {
 		return
 	}
 	if f.Any != nil {
-		b.add(inIDs(id, *f.Any))
+		b.add(inList(id, f.Any))
 	}
 	if f.NotAny != nil && len(*f.NotAny) > 0 {
-		b.add(!inIDs(id, *f.NotAny))
+		b.add(!inList(id, f.NotAny))
 	}
 }
 
@@ -71,7 +114,7 @@ func (b *mb) nameFilter(name string, f *store.NameFilter) {
 		return
 	}
 	if f.Any != nil {
-		b.add(inStrs(name, *f.Any))
+		b.add(inList(name, f.Any))
 	}
 	lower := strings.ToLower(name)
 	if f.Like != nil {
@@ -82,6 +125,7 @@ func (b *mb) nameFilter(name string, f *store.NameFilter) {
 		for _, p := range *f.StartsWith {
 			if strings.HasPrefix(lower, strings.ToLower(p)) {
 				ok = true
+				break
 			}
 		}
 		b.add(ok)
@@ -94,13 +138,7 @@ func (b *mb) tagsFilter(tags []string, f *store.TagsFilter) {
 	}
 	var sub mb
 	if f.All != nil {
-		ok := true
-		for _, t := range *f.All {
-			if !inStrs(t, tags) {
-				ok = false
-			}
-		}
-		sub.add(ok)
+		sub.add(containsAll(tags, *f.All))
 	}
 	if f.IsNull != nil {
 		sub.add((len(tags) == 0) == *f.IsNull)
@@ -114,7 +152,7 @@ func (b *mb) optIDFilter(id *uuid.UUID, f *store.OptIDFilter) {
 	}
 	var sub mb
 	if f.Any != nil {
-		sub.add(id != nil && inIDs(*id, *f.Any))
+		sub.add(id != nil && inList(*id, f.Any))
 	}
 	sub.isNull(id == nil, f.IsNull)
 	b.add(sub.done(f.Operator))
@@ -126,7 +164,7 @@ func (b *mb) optStringFilter(v *string, f *store.OptStringFilter) {
 	}
 	var sub mb
 	if f.Any != nil {
-		sub.add(v != nil && inStrs(*v, *f.Any))
+		sub.add(v != nil && inList(*v, f.Any))
 	}
 	sub.isNull(v == nil, f.IsNull)
 	b.add(sub.done(f.Operator))
@@ -140,7 +178,7 @@ func (b *mb) isNull(null bool, want *bool) {
 
 func (b *mb) anyString(v *string, f *store.StringAnyFilter) {
 	if f != nil && f.Any != nil {
-		b.add(v != nil && inStrs(*v, *f.Any))
+		b.add(v != nil && inList(*v, f.Any))
 	}
 }
 
@@ -150,16 +188,10 @@ func (b *mb) stateFilter(typ *core.StateType, name *string, f *store.StateFilter
 	}
 	var sub mb
 	if f.Type != nil && f.Type.Any != nil {
-		ok := false
-		for _, t := range *f.Type.Any {
-			if typ != nil && *typ == t {
-				ok = true
-			}
-		}
-		sub.add(ok)
+		sub.add(typ != nil && inList(*typ, f.Type.Any))
 	}
 	if f.Name != nil && f.Name.Any != nil {
-		sub.add(name != nil && inStrs(*name, *f.Name.Any))
+		sub.add(name != nil && inList(*name, f.Name.Any))
 	}
 	b.add(sub.done(f.Operator))
 }
