@@ -100,16 +100,17 @@
 //
 // Per tag, one slot-set item SL#<tag> holds a map holder -> acquired time and
 // a version "sv". A claim reads it (strongly consistent), reads every other
-// holder's task run (BatchGetItem, strongly consistent), keeps only holders
-// whose run exists and is RUNNING or CANCELLING (pruning the rest), fails
+// holder's task run and then those runs' flow runs (BatchGetItem, strongly
+// consistent), keeps only holders whose run exists and is RUNNING or
+// CANCELLING under a flow run not in a terminal state (pruning the rest), fails
 // with ErrVersionConflict when Limit live holders remain, and otherwise adds
 // itself to the pruned map in the transition's transaction, conditioned on
 // sv being unchanged (attribute_not_exists for the first claim). Two
 // claimers never both win: every change of the set is conditioned on its
 // version. A claim that lost only the slot-set race (the run's version
 // still holds) re-reads and retries inside the store. Releasing writes
-// nothing: a holder that leaves RUNNING/CANCELLING, crashes or is deleted
-// stops counting at once and is pruned at the next claim; ActiveSlots
+// nothing: a holder that leaves RUNNING/CANCELLING, crashes, is deleted or
+// whose flow run ends stops counting at once and is pruned at the next claim; ActiveSlots
 // applies the same rule on read. Leases are bounded by their holder's state,
 // not by time, so they carry no TTL: nothing here depends on TTL deletion.
 // TTL is used for cache entries (expiry + 1 h) as housekeeping only —
