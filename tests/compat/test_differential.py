@@ -68,6 +68,11 @@ def flows(s):
     s.post("flow.create.number-name", "/flows/", {"name": 5})
     s.call("flow.create.422.json", "POST", "/flows/", raw=b'{"name": ')
     s.post("flow.filter.422.sort", "/flows/filter", {"sort": "SIDEWAYS"})
+    s.post("flow.filter.422.limit", "/flows/filter", {"limit": 201})
+    s.post("flow.filter.422.offset", "/flows/filter", {"offset": -1})
+    s.post("flow.filter.422.operator", "/flows/filter", {"flows": {"name": {"any_": "diff-flow"}}})
+    s.post("flow.create.422.null-tag", "/flows/", {"name": "x", "tags": [None]})
+    s.call("flow.create.422.utf8", "POST", "/flows/", raw=b'{"name": "bad \xff byte"}')
     s.delete("flow.delete", f"/flows/{b['id']}")
     s.delete("flow.delete.404", f"/flows/{b['id']}")
     return f["id"]
@@ -110,6 +115,12 @@ def flow_runs(s, flow_id):
         "history_start": start.isoformat(), "history_end": start.add(minutes=2).isoformat(),
         "history_interval_seconds": 60, **ids}, values=False)
     s.post("fr.history.422", "/flow_runs/history", {"history_start": start.isoformat()})
+    s.post("fr.history.422.interval", "/flow_runs/history", {
+        "history_start": start.isoformat(), "history_end": start.add(minutes=2).isoformat(),
+        "history_interval_seconds": 0.5})
+    s.post("fr.history.reversed", "/flow_runs/history", {
+        "history_start": start.isoformat(), "history_end": start.subtract(minutes=2).isoformat(),
+        "history_interval_seconds": 60})
     s.get("fr.graph", f"/flow_runs/{r1['id']}/graph")
     s.get("fr.read.404", f"/flow_runs/{MISSING}")
     s.patch("fr.patch.404", f"/flow_runs/{MISSING}", {"name": "x"})
@@ -145,6 +156,8 @@ def flow_runs(s, flow_id):
     set_flow_state(s, "fr.set.404", MISSING, "RUNNING")
     s.post("fr.set.422.type", f"/flow_runs/{r4['id']}/set_state", {"state": {"type": "BOGUS"}})
     s.post("fr.set.422.missing", f"/flow_runs/{r4['id']}/set_state", {})
+    s.post("fr.set.422.timestamp", f"/flow_runs/{r4['id']}/set_state",
+           {"state": {"type": "RUNNING", "timestamp": "yesterday"}})
     return r1["id"], r3["id"]
 
 
@@ -333,6 +346,7 @@ def work_queues(s):
     s.post("wq.create.409", "/work_queues/", {"name": "diff-wq"})
     s.post("wq.create.422.priority", "/work_queues/", {"name": "diff-wq-2", "priority": "high"})
     s.post("wq.create.422.limit", "/work_queues/", {"name": "diff-wq-3", "concurrency_limit": -1})
+    s.post("wq.create.422.description", "/work_queues/", {"name": "other-wq-4", "description": 7})
     s.get("wq.read", f"/work_queues/{q['id']}")
     s.get("wq.read.name", "/work_queues/name/diff-wq")
     s.patch("wq.patch", f"/work_queues/{q['id']}", {"description": "e", "is_paused": True,
@@ -579,6 +593,12 @@ EXPECTED = [
     E("flow.filter.422.sort", "$.exception_detail[].ctx", "missing-in-orrery",
       ERRORS_H2 + ": a bad sort value's item carries ctx.enum_values (the sort's members) as "
       "a bad state type's does"),
+    E("flow.filter.422.offset", "$.exception_detail[].ctx", "missing-in-orrery",
+      ERRORS_H2 + ": a negative offset's item carries ctx {'limit_value': 0} as a negative "
+      "work-queue concurrency_limit's already does"),
+    E("fr.set.422.timestamp", "$.exception_detail[].*", "value",
+      ERRORS_H2 + ": 2.7.12 (pendulum) says msg 'Unable to parse string [yesterday]', "
+      "type 'value_error.parser'; Orrery 'invalid datetime format', 'value_error.datetime'"),
     E("*.422*", "$.exception_detail[].ctx.enum_values[]", "value",
       ERRORS_H2 + ": 2.7.12's ctx.enum_values are the bare values ['SCHEDULED', ...]; "
       "Orrery quotes each (\"'SCHEDULED'\")"),
@@ -599,7 +619,17 @@ EXPECTED = [
     E("fr.resume.404", "*", "*",
       "deliberate: 2.7.12 answers a resume of a missing flow run with a 500 (a bug); Orrery 404s"),
 
+    E("fr.history.reversed", "$", "*",
+      "reported (H2's choice, issue 11): 2.7.12 answers history_end before history_start with "
+      "200 and one empty bucket [start, start+interval]; Orrery with a 422 naming history_end"),
+
     # Orrery is stricter or mends 2.7.12's leaks on purpose (issue 11).
+    E("flow.create.422.utf8", "*", "*",
+      "deliberate (issue 11, strict input): 2.7.12 answers a body that is not UTF-8 with 400 "
+      "{'detail': 'There was an error parsing the body'}; Orrery with a 422 naming the field"),
+    E("wq.create.422.description", "*", "*",
+      "deliberate (issue 11, strict input): 2.7.12 (pydantic 1) turns the number 7 into the "
+      "description '7' and creates the queue; Orrery answers 422 'str type expected'"),
     E("flow.create.number-name", "*", "*",
       "deliberate (issue 11, strict input): 2.7.12 (pydantic 1) turns the number 5 into the "
       "name '5'; Orrery answers 422 'str type expected' rather than change the input"),
