@@ -672,6 +672,16 @@ def test_differential(servers):
         (r, r_err), (o, o_err) = pool.map(lambda srv: run_scenario(scenario, srv.url, HEADERS), (ref, orr))
     print(f"{len(r.records)} requests per server in {time.monotonic() - started:.1f} s")
     assert r_err is None, f"the scenario failed on the reference server: {r_err}"
+    # The scenario is meant to draw every answer: a step named "...accept"
+    # must be an ACCEPT on the reference server, and so on.
+    answers = {}
+    for rec in r.records:
+        want = rec.label.rsplit(".", 1)[-1].upper()
+        if want in ("ACCEPT", "REJECT", "WAIT", "ABORT"):
+            assert rec.body["status"] == want, (rec.label, rec.body)
+            answers[want] = answers.get(want, 0) + 1
+    assert set(answers) == {"ACCEPT", "REJECT", "WAIT", "ABORT"}, answers
+    print(f"answers drawn: {answers}")
     diffs = compare(r, o, r_err, o_err)
     unexpected, stale = triage(diffs, EXPECTED)
     for e in stale:
