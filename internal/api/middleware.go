@@ -102,7 +102,7 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request, next http.Handl
 		}
 		route, d := metrics.RouteLabel(ri.pattern), time.Since(start)
 		s.metrics.ObserveRequest(r.Method, route, status, d)
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		s.logger.LogAttrs(r.Context(), s.accessAt, "request",
 			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 			slog.Int("status", status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			slog.Int64("bytes", rec.bytes), slog.String("remote", r.RemoteAddr))

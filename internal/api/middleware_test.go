@@ -387,3 +387,14 @@ func TestMetricsNeedAKeyWhenKeysAreOn(t *testing.T) {
 		t.Errorf("with a read key: %d %.200s", w.Code, w.Body)
 	}
 }
+
+// TestAccessLogLevel: the Lambda shell logs the per-request line at debug,
+// so at the default info level no line (no billed ingestion) is written.
+func TestAccessLogLevel(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t, func(c *api.Config) { c.AccessLogLevel = slog.LevelDebug })
+	e.send("GET", "/api/health", "")
+	if recs := e.logs.records(t); len(recs) != 0 {
+		t.Errorf("logged %v at info, want nothing", recs)
+	}
+}

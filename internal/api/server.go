@@ -75,6 +75,10 @@ type Config struct {
 	// Metrics, when set, records every request and orchestration answer
 	// and is served at GET /metrics (with a read key when Auth is set).
 	Metrics *metrics.Metrics
+	// AccessLogLevel is the level of the one line logged per request
+	// (info when zero). The Lambda shell uses debug: CloudWatch bills log
+	// ingestion per byte and API Gateway can keep an access log itself.
+	AccessLogLevel slog.Level
 }
 
 // Server holds the API's dependencies.
@@ -91,6 +95,7 @@ type Server struct {
 	auth     *auth.Authenticator
 	secrets  core.Scope
 	metrics  *metrics.Metrics
+	accessAt slog.Level
 	hosts    hostPolicy
 	cors     corsPolicy
 
@@ -109,7 +114,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, box: cfg.Secret, logger: cfg.Logger, now: cfg.Now,
 		maxBody: cfg.MaxBody, settings: redactSettings(cfg.Settings), mux: http.NewServeMux(), auth: cfg.Auth,
-		secrets: cfg.SecretsScope, metrics: cfg.Metrics,
+		secrets: cfg.SecretsScope, metrics: cfg.Metrics, accessAt: cfg.AccessLogLevel,
 		hosts: newHostPolicy(cfg.AllowedHosts), cors: newCORSPolicy(cfg.CORSOrigins),
 	}
 	if s.secrets == "" {

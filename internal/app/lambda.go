@@ -43,7 +43,10 @@ func ForLambda(ctx context.Context, version string) (*App, *slog.Logger, error) 
 	if os.Getenv(secretbox.EnvKey) == "" {
 		return nil, nil, errors.New(secretbox.EnvKey + " (or " + shared.EnvSecretKeyParameter + ") must be set in the serverless shape: every instance needs the same key")
 	}
-	a, err := New(ctx, cfg, dynamodb.Open, api.Config{Logger: logger, DocsHandler: docs.Handler()}, version)
+	// The per-request line at debug: each one would be billed log
+	// ingestion (the stack already drops Lambda's platform lines for that
+	// reason); errors are logged at error with API Gateway's request id.
+	a, err := New(ctx, cfg, dynamodb.Open, api.Config{Logger: logger, DocsHandler: docs.Handler(), AccessLogLevel: slog.LevelDebug}, version)
 	return a, logger, err
 }
 
