@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -120,18 +121,25 @@ func toAny[T ~string](vs []T) []any {
 // rawFields gives the schema of json.RawMessage fields, which reflection
 // cannot see into, by JSON name. Unlisted ones are any JSON value.
 var rawFields = map[string]map[string]any{
-	"parameters":                 {"type": "object", "nullable": true, "additionalProperties": true},
-	"context":                    {"type": "object", "nullable": true, "additionalProperties": true},
-	"infra_overrides":            {"type": "object", "nullable": true, "additionalProperties": true},
-	"parameter_openapi_schema":   {"type": "object", "nullable": true, "additionalProperties": true},
-	"fields":                     {"type": "object", "nullable": true, "additionalProperties": true},
-	"filter":                     {"type": "object", "nullable": true, "properties": map[string]any{"tags": map[string]any{"type": "array", "nullable": true, "items": map[string]any{"type": "string"}}, "deployment_ids": map[string]any{"type": "array", "nullable": true, "items": map[string]any{"type": "string", "format": "uuid"}}}},
-	"schedule":                   {"type": "object", "nullable": true, "additionalProperties": true},
-	"created_by":                 {"type": "object", "nullable": true, "additionalProperties": true},
-	"updated_by":                 {"type": "object", "nullable": true, "additionalProperties": true},
+	"parameters":               {"type": "object", "nullable": true, "additionalProperties": true},
+	"context":                  {"type": "object", "nullable": true, "additionalProperties": true},
+	"infra_overrides":          {"type": "object", "nullable": true, "additionalProperties": true},
+	"parameter_openapi_schema": {"type": "object", "nullable": true, "additionalProperties": true},
+	"fields":                   {"type": "object", "nullable": true, "additionalProperties": true},
+	"filter":                   {"type": "object", "nullable": true, "properties": map[string]any{"tags": map[string]any{"type": "array", "nullable": true, "items": map[string]any{"type": "string"}}, "deployment_ids": map[string]any{"type": "array", "nullable": true, "items": map[string]any{"type": "string", "format": "uuid"}}}},
+	"schedule": {"nullable": true, "anyOf": []any{
+		map[string]any{"type": "object", "additionalProperties": false, "required": []any{"interval"}, "properties": map[string]any{
+			"interval":    map[string]any{"type": "number", "minimum": 0, "exclusiveMinimum": 0, "description": "seconds"},
+			"anchor_date": map[string]any{"type": "string", "format": "date-time"},
+			"timezone":    map[string]any{"type": "string", "nullable": true}}},
+		map[string]any{"type": "object", "additionalProperties": false, "required": []any{"cron"}, "properties": map[string]any{
+			"cron": map[string]any{"type": "string", "description": "a cron expression"}, "timezone": map[string]any{"type": "string", "nullable": true},
+			"day_or": map[string]any{"type": "boolean"}}},
+		map[string]any{"type": "object", "additionalProperties": false, "required": []any{"rrule"}, "properties": map[string]any{
+			"rrule": map[string]any{"type": "string", "description": "an RFC 5545 RRULE"}, "timezone": map[string]any{"type": "string", "nullable": true}}},
+	}},
 	"storage_document_id":        {"type": "string", "format": "uuid", "nullable": true},
 	"infrastructure_document_id": {"type": "string", "format": "uuid", "nullable": true},
-	"worker_pool_queue_id":       {"type": "string", "format": "uuid", "nullable": true},
 	"last_polled":                {"type": "string", "format": "date-time", "nullable": true},
 	"concurrency_limit":          {"type": "integer", "minimum": 0, "nullable": true},
 	"priority":                   {"type": "integer", "minimum": 1, "nullable": true},
@@ -143,12 +151,25 @@ var rawFields = map[string]map[string]any{
 }
 
 // rawStringFields are json.RawMessage fields holding an optional string
-// (PATCH bodies tell "absent" from "null" with them).
+// (PATCH bodies tell "absent" from "null" with them). The keys of deployment
+// bodies 2.7 accepts and drops (created_by, updated_by, worker_pool_*,
+// work_pool_queue_name) are left out: any JSON value, as unlisted ones are.
 var rawStringFields = []string{
 	"description", "flow_version", "manifest_path", "work_queue_name", "work_pool_name", "path", "version",
-	"entrypoint", "infrastructure_pid", "logo_url", "documentation_url", "code_example", "work_pool_queue_name",
-	"worker_pool_name", "worker_pool_queue_name",
+	"entrypoint", "infrastructure_pid", "logo_url", "documentation_url", "code_example",
 }
+
+// maxDurationSeconds is the largest duration core.Duration decodes.
+const maxDurationSeconds = 1e12
+
+// int64Marker asks finish for int64 bounds where a field has none.
+const int64Marker = "x-orrery-int64"
+
+// nullBodyMarker carries opDoc.nullBody to finish.
+const nullBodyMarker = "x-orrery-null-body"
+
+// requiresMarker carries opDoc.requires to finish.
+const requiresMarker = "x-orrery-requires"
 
 // nullMarker marks nullBody's schema, which finish rewrites as 3.0's
 // "exactly null".
@@ -160,9 +181,15 @@ const nullableMarker = "x-orrery-nullable"
 // interceptSchema maps the types whose JSON differs from their Go shape.
 func interceptSchema(p jsonschema.InterceptSchemaParams) (bool, error) {
 	if p.Processed {
-		t := p.Value.Type()
+		t := derefType(p.Value.Type())
 		if t.Kind() == reflect.Struct && isStrict(t) {
 			p.Schema.WithAdditionalProperties(jsonschema.SchemaOrBool{TypeBoolean: new(bool)})
+		}
+		if rule, ok := crossFieldRules[t]; ok {
+			rule(p.Schema)
+		}
+		if _, ok := p.Value.Interface().(jsonschema.AnyOfExposer); ok {
+			p.Schema.Type = nil // the alternatives say what it is (null for one)
 		}
 		if bt, ok := p.Value.Interface().(listBounded); ok && p.Value.Kind() == reflect.Slice {
 			// A list body carries its bounds in a method (no field to tag).
@@ -193,6 +220,7 @@ func interceptSchema(p jsonschema.InterceptSchemaParams) (bool, error) {
 	case typeDuration:
 		p.Schema.WithType(jsonschema.Number.Type()).WithDescription("seconds")
 		p.Schema.Format = nil // not the int64 of its Go kind: a float on the wire
+		p.Schema.WithMinimum(-maxDurationSeconds).WithMaximum(maxDurationSeconds)
 		return true, nil
 	}
 	if vals, ok := enumTypes[t]; ok {
@@ -264,6 +292,21 @@ func interceptProp(p jsonschema.InterceptPropParams) error {
 		*p.PropertySchema = jsonschema.Schema{}
 		p.PropertySchema.WithAllOf(ref.ToSchemaOrBool()).WithExtraPropertiesItem(nullableMarker, true)
 	}
+	if ft.Kind() == reflect.Struct && ft.Name() == "" && p.ParentSchema != nil && p.ParentSchema.ReflectType != nil && isStrict(derefType(p.ParentSchema.ReflectType)) {
+		// An inline object of a strict model (a filter's "type", "level"...)
+		// is strict too.
+		p.PropertySchema.WithAdditionalProperties(jsonschema.SchemaOrBool{TypeBoolean: new(bool)})
+	}
+	if p.PropertySchema.HasType(jsonschema.Integer) && (ft.Kind() == reflect.Int || ft.Kind() == reflect.Int64) {
+		// What decodes into a Go int: beyond it the answer is a 422.
+		// float64 cannot carry these bounds exactly; finish writes them.
+		p.PropertySchema.WithExtraPropertiesItem(int64Marker, true)
+	}
+	if p.ParentSchema != nil && p.ParentSchema.ReflectType != nil {
+		if rule, ok := fieldRules[derefType(p.ParentSchema.ReflectType)][p.Name]; ok {
+			rule(p.PropertySchema)
+		}
+	}
 	for _, tag := range []string{"itemMaxLength", "itemMinLength", "items.maxLength", "items.minLength"} {
 		v, ok := p.Field.Tag.Lookup(tag)
 		if !ok {
@@ -294,6 +337,9 @@ func defName(t reflect.Type, def string) string {
 		return def
 	}
 	if t.PkgPath() == reflect.TypeOf(Server{}).PkgPath() {
+		if name == "stateCreate" {
+			return "StateProposal" // not core.StateCreate, which it wraps
+		}
 		return strings.ToUpper(name[:1]) + name[1:]
 	}
 	switch t.PkgPath() {
@@ -335,10 +381,13 @@ func (s *Server) openAPI() (map[string]any, error) {
 	}
 	// optional[T] (a PATCH field telling absent from null) is a nullable T
 	// on the wire: map each instantiation the bodies use to its *T.
+	// Named scalars (core.Float, sort orders ...) are inlined too.
 	seen := map[reflect.Type]bool{}
 	for _, d := range routeDocs {
-		if d.body != nil {
-			mapOptionals(r, reflect.TypeOf(d.body), seen)
+		for _, v := range []any{d.body, d.resp, d.query} {
+			if v != nil {
+				mapOptionals(r, reflect.TypeOf(v), seen)
+			}
 		}
 	}
 	extensions := map[string]map[string]any{}
@@ -383,9 +432,17 @@ func (s *Server) openAPI() (map[string]any, error) {
 		if err := r.AddOperation(oc); err != nil {
 			return nil, fmt.Errorf("openapi: %s: %w", key, err)
 		}
+		ext := map[string]any{}
 		if !open {
-			extensions[rt.method+" "+rt.path] = map[string]any{"x-orrery-scope": string(auth.RequiredScope(rt.method, rt.path))}
+			ext["x-orrery-scope"] = string(auth.RequiredScope(rt.method, rt.path))
 		}
+		if len(d.requires) > 0 {
+			ext[requiresMarker] = d.requires
+		}
+		if d.bodyMayBeNull {
+			ext[nullBodyMarker] = true
+		}
+		extensions[rt.method+" "+rt.path] = ext
 	}
 	b, err := json.Marshal(r.Spec)
 	if err != nil {
@@ -437,8 +494,10 @@ func errorBody(status int, d opDoc) any {
 		if d.legacy404 {
 			return LegacyError{}
 		}
-	case http.StatusRequestEntityTooLarge:
-		return HTTPError{}
+	case http.StatusBadRequest:
+		if d.null400 {
+			return nullOrHTTPError{}
+		}
 	}
 	return HTTPError{}
 }
@@ -498,6 +557,21 @@ func finish(doc map[string]any, routes []route, ext map[string]map[string]any, n
 				o["security"] = []any{} // an open route: no key needed
 			}
 			for k, v := range ext[strings.ToUpper(m)+" "+p] {
+				if k == nullBodyMarker {
+					if c, ok := docPath(o, "requestBody", "content", "application/json").(map[string]any); ok {
+						c["schema"] = map[string]any{"allOf": []any{c["schema"]}, "nullable": true}
+					}
+					continue
+				}
+				if k == requiresMarker {
+					// This route requires members its shared body type
+					// leaves optional.
+					if c, ok := docPath(o, "requestBody", "content", "application/json").(map[string]any); ok {
+						c["schema"] = map[string]any{"allOf": []any{c["schema"], map[string]any{"required": v}}}
+						o["requestBody"].(map[string]any)["required"] = true
+					}
+					continue
+				}
 				o[k] = v
 			}
 			for _, st := range nulls[strings.ToUpper(m)+" "+p] {
@@ -555,7 +629,7 @@ type wireTyped interface{ schemaType() any }
 var wireTypedIface = reflect.TypeOf((*wireTyped)(nil)).Elem()
 
 // mapOptionals finds the wireTyped types reachable from t and maps each to
-// its wire type, inlined.
+// its wire type, inlined, and inlines the named scalar types it meets.
 func mapOptionals(r *openapi3.Reflector, t reflect.Type, seen map[reflect.Type]bool) {
 	if seen[t] {
 		return
@@ -568,6 +642,10 @@ func mapOptionals(r *openapi3.Reflector, t reflect.Type, seen map[reflect.Type]b
 		return
 	}
 	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
+		if t.PkgPath() != "" {
+			r.InlineDefinition(reflect.Zero(t).Interface())
+		}
 	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
 		mapOptionals(r, t.Elem(), seen)
 	case reflect.Struct:
@@ -596,6 +674,15 @@ func markNullable(v any) {
 		if b, ok := v[nullableMarker].(bool); ok {
 			delete(v, nullableMarker)
 			v["nullable"] = b
+		}
+		if _, ok := v[int64Marker]; ok {
+			delete(v, int64Marker)
+			if _, ok := v["minimum"]; !ok {
+				v["minimum"] = json.Number(strconv.FormatInt(math.MinInt64, 10))
+			}
+			if _, ok := v["maximum"]; !ok {
+				v["maximum"] = json.Number(strconv.FormatInt(math.MaxInt64, 10))
+			}
 		}
 		if _, ok := v[nullMarker]; ok {
 			clear(v)

@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/google/uuid"
+	"github.com/swaggest/jsonschema-go"
 
 	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/core"
@@ -16,12 +18,15 @@ import (
 // route of a kind shares (400, 401/403, 404, 413, 422) are added by
 // errorStatuses; errs lists the route's own.
 type opDoc struct {
-	body      any   // the request body the handler decodes (nil: none read)
-	query     any   // a struct whose `query` tags are the query parameters
-	ok        []int // success statuses
-	resp      any   // the success body (unused for 204)
-	errs      []int // route-specific error statuses
-	legacy404 bool  // 404 has 2.7's {"exception_message"} body, not {"detail"}
+	body          any      // the request body the handler decodes (nil: none read)
+	query         any      // a struct whose `query` tags are the query parameters
+	ok            []int    // success statuses
+	resp          any      // the success body (unused for 204)
+	errs          []int    // route-specific error statuses
+	legacy404     bool     // 404 has 2.7's {"exception_message"} body, not {"detail"}
+	bodyMayBeNull bool     // the body may be JSON null (read as {}, as 2.7 reads its all-optional bodies)
+	null400       bool     // 400 may also be 2.7's bare 400 with a null body
+	requires      []string // body members this route requires beyond the type's own (a create sharing its update's type)
 }
 
 // Filter and paging bodies. The handlers read these keys one at a time
@@ -129,7 +134,7 @@ type (
 	workQueueStatus struct {
 		Healthy           bool              `json:"healthy" required:"true"`
 		LateRunsCount     int               `json:"late_runs_count" required:"true"`
-		LastPolled        *core.Time        `json:"last_polled" required:"true"`
+		LastPolled        *core.Time        `json:"last_polled" required:"true" nullable:"true"`
 		HealthCheckPolicy healthCheckPolicy `json:"health_check_policy" required:"true"`
 	}
 	healthCheckPolicy struct {
@@ -155,44 +160,44 @@ var routeDocs = map[string]opDoc{
 	"GET /hello":                  {ok: okOnly, resp: ""},
 	"GET /admin/version":          {ok: okOnly, resp: ""},
 	"GET /admin/settings":         {ok: okOnly, resp: settingsBody{}},
-	"POST /admin/database/clear":  {body: databaseConfirm{}, ok: noBody},
-	"POST /admin/database/drop":   {body: databaseConfirm{}, ok: noBody},
-	"POST /admin/database/create": {body: databaseConfirm{}, ok: noBody},
-	"POST /admin/audit/filter":    {body: pageBody{}, ok: okOnly, resp: []core.AuditRecord{}},
+	"POST /admin/database/clear":  {body: databaseConfirm{}, ok: noBody, null400: true},
+	"POST /admin/database/drop":   {body: databaseConfirm{}, ok: noBody, null400: true},
+	"POST /admin/database/create": {body: databaseConfirm{}, ok: noBody, null400: true},
+	"POST /admin/audit/filter":    {body: pageBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.AuditRecord{}},
 
 	// API keys
 	"POST /api_keys/":       {body: apiKeyCreate{}, ok: created1, resp: auth.View{}},
-	"POST /api_keys/filter": {body: apiKeyFilterBody{}, ok: okOnly, resp: []auth.View{}},
+	"POST /api_keys/filter": {body: apiKeyFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []auth.View{}},
 	"DELETE /api_keys/{id}": {ok: okOnly, resp: auth.View{}},
 
 	// Flows
 	"POST /flows/":           {body: flowCreate{}, ok: okCreated, resp: core.Flow{}},
 	"PATCH /flows/{id}":      {body: flowUpdate{}, ok: noBody},
-	"POST /flows/count":      {body: runFiltersBody{}, ok: okOnly, resp: 0},
+	"POST /flows/count":      {body: runFiltersBody{}, bodyMayBeNull: true, ok: okOnly, resp: 0},
 	"GET /flows/name/{name}": {ok: okOnly, resp: core.Flow{}},
 	"GET /flows/{id}":        {ok: okOnly, resp: core.Flow{}},
-	"POST /flows/filter":     {body: flowFilterBody{}, ok: okOnly, resp: []core.Flow{}},
+	"POST /flows/filter":     {body: flowFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.Flow{}},
 	"DELETE /flows/{id}":     {ok: noBody},
 
 	// Flow runs
 	"POST /flow_runs/":               {body: flowRunCreate{}, ok: okCreated, resp: core.FlowRun{}, errs: []int{http.StatusConflict}},
 	"PATCH /flow_runs/{id}":          {body: flowRunUpdate{}, ok: noBody},
-	"POST /flow_runs/count":          {body: runFiltersBody{}, ok: okOnly, resp: 0},
+	"POST /flow_runs/count":          {body: runFiltersBody{}, bodyMayBeNull: true, ok: okOnly, resp: 0},
 	"POST /flow_runs/history":        {body: historyBody{}, ok: okOnly, resp: []historyInterval{}},
 	"GET /flow_runs/{id}":            {ok: okOnly, resp: core.FlowRun{}},
 	"GET /flow_runs/{id}/graph":      {ok: okOnly, resp: []dependency{}, legacy404: true},
 	"POST /flow_runs/{id}/resume":    {ok: okCreated, resp: orchestration.Result{}},
-	"POST /flow_runs/filter":         {body: flowRunFilterBody{}, ok: okOnly, resp: []core.FlowRun{}},
+	"POST /flow_runs/filter":         {body: flowRunFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.FlowRun{}},
 	"DELETE /flow_runs/{id}":         {ok: noBody},
 	"POST /flow_runs/{id}/set_state": {body: setStateBody{}, ok: okCreated, resp: orchestration.Result{}},
 
 	// Task runs
 	"POST /task_runs/":               {body: taskRunCreate{}, ok: okCreated, resp: core.TaskRun{}, errs: []int{http.StatusConflict}},
 	"PATCH /task_runs/{id}":          {body: taskRunUpdate{}, ok: noBody},
-	"POST /task_runs/count":          {body: runFiltersBody{}, ok: okOnly, resp: 0},
+	"POST /task_runs/count":          {body: runFiltersBody{}, bodyMayBeNull: true, ok: okOnly, resp: 0},
 	"POST /task_runs/history":        {body: historyBody{}, ok: okOnly, resp: []historyInterval{}},
 	"GET /task_runs/{id}":            {ok: okOnly, resp: core.TaskRun{}},
-	"POST /task_runs/filter":         {body: taskRunFilterBody{}, ok: okOnly, resp: []core.TaskRun{}},
+	"POST /task_runs/filter":         {body: taskRunFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.TaskRun{}},
 	"DELETE /task_runs/{id}":         {ok: noBody},
 	"POST /task_runs/{id}/set_state": {body: setStateBody{}, ok: okCreated, resp: orchestration.Result{}},
 
@@ -204,31 +209,31 @@ var routeDocs = map[string]opDoc{
 
 	// Logs
 	"POST /logs/":       {body: logBatch{}, ok: created1, resp: nullBody{}},
-	"POST /logs/filter": {body: logFilterBody{}, ok: okOnly, resp: []core.Log{}},
+	"POST /logs/filter": {body: logFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.Log{}},
 
 	// Concurrency limits
 	"POST /concurrency_limits/":            {body: concurrencyLimitCreate{}, ok: okOnly, resp: core.ConcurrencyLimit{}},
 	"GET /concurrency_limits/{id}":         {ok: okOnly, resp: core.ConcurrencyLimit{}},
 	"GET /concurrency_limits/tag/{tag}":    {ok: okOnly, resp: core.ConcurrencyLimit{}},
-	"POST /concurrency_limits/filter":      {body: pageBody{}, ok: okOnly, resp: []core.ConcurrencyLimit{}},
+	"POST /concurrency_limits/filter":      {body: pageBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.ConcurrencyLimit{}},
 	"DELETE /concurrency_limits/{id}":      {ok: okOnly, resp: nullBody{}},
 	"DELETE /concurrency_limits/tag/{tag}": {ok: okOnly, resp: nullBody{}},
 
 	// Saved searches
 	"PUT /saved_searches/":        {body: savedSearchCreate{}, ok: okCreated, resp: core.SavedSearch{}},
 	"GET /saved_searches/{id}":    {ok: okOnly, resp: core.SavedSearch{}},
-	"POST /saved_searches/filter": {body: pageBody{}, ok: okOnly, resp: []core.SavedSearch{}},
+	"POST /saved_searches/filter": {body: pageBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.SavedSearch{}},
 	"DELETE /saved_searches/{id}": {ok: noBody},
 
 	// UI
-	"POST /ui/flow_runs/history": {body: uiHistoryBody{}, ok: okOnly, resp: []uiHistoryItem{}},
+	"POST /ui/flow_runs/history": {body: uiHistoryBody{}, bodyMayBeNull: true, ok: okOnly, resp: []uiHistoryItem{}},
 
 	// Blocks
 	"GET /block_capabilities/":                                 {ok: okOnly, resp: []string{}},
 	"POST /block_types/":                                       {body: blockTypeCreate{}, ok: created1, resp: core.BlockType{}, errs: []int{http.StatusConflict}},
 	"GET /block_types/{id}":                                    {ok: okOnly, resp: core.BlockType{}},
 	"GET /block_types/slug/{slug}":                             {ok: okOnly, resp: core.BlockType{}},
-	"POST /block_types/filter":                                 {body: blockTypeFilterBody{}, ok: okOnly, resp: []core.BlockType{}},
+	"POST /block_types/filter":                                 {body: blockTypeFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.BlockType{}},
 	"PATCH /block_types/{id}":                                  {body: blockTypeUpdate{}, ok: noBody, errs: []int{http.StatusForbidden}},
 	"DELETE /block_types/{id}":                                 {ok: noBody, errs: []int{http.StatusForbidden}},
 	"GET /block_types/slug/{slug}/block_documents":             {query: secretsQuery{}, ok: okOnly, resp: []core.BlockDocument{}},
@@ -236,11 +241,11 @@ var routeDocs = map[string]opDoc{
 	"POST /block_types/install_system_block_types":             {ok: okOnly, resp: nullBody{}},
 	"POST /block_schemas/":                                     {body: blockSchemaCreate{}, ok: okCreated, resp: core.BlockSchema{}, errs: []int{http.StatusConflict, http.StatusNotFound}},
 	"DELETE /block_schemas/{id}":                               {ok: noBody, errs: []int{http.StatusForbidden}},
-	"POST /block_schemas/filter":                               {body: blockSchemaFilterBody{}, ok: okOnly, resp: []core.BlockSchema{}},
+	"POST /block_schemas/filter":                               {body: blockSchemaFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.BlockSchema{}},
 	"GET /block_schemas/{id}":                                  {ok: okOnly, resp: core.BlockSchema{}},
 	"GET /block_schemas/checksum/{checksum}":                   {query: checksumQuery{}, ok: okOnly, resp: core.BlockSchema{}},
 	"POST /block_documents/":                                   {body: blockDocumentCreate{}, ok: created1, resp: core.BlockDocument{}, errs: []int{http.StatusConflict, http.StatusNotFound}},
-	"POST /block_documents/filter":                             {body: blockDocumentFilterBody{}, ok: okOnly, resp: []core.BlockDocument{}},
+	"POST /block_documents/filter":                             {body: blockDocumentFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.BlockDocument{}},
 	"GET /block_documents/{id}":                                {query: secretsQuery{}, ok: okOnly, resp: core.BlockDocument{}},
 	"DELETE /block_documents/{id}":                             {ok: noBody},
 	"PATCH /block_documents/{id}":                              {body: blockDocumentUpdate{}, ok: noBody, errs: []int{http.StatusConflict}},
@@ -250,8 +255,8 @@ var routeDocs = map[string]opDoc{
 	"PATCH /deployments/{id}":                             {body: deploymentBody{}, ok: noBody, errs: []int{http.StatusConflict}},
 	"GET /deployments/name/{flow_name}/{deployment_name}": {ok: okOnly, resp: core.Deployment{}},
 	"GET /deployments/{id}":                               {ok: okOnly, resp: core.Deployment{}},
-	"POST /deployments/filter":                            {body: deploymentFilterBody{}, ok: okOnly, resp: []core.Deployment{}},
-	"POST /deployments/count":                             {body: runFiltersBody{}, ok: okOnly, resp: 0},
+	"POST /deployments/filter":                            {body: deploymentFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.Deployment{}},
+	"POST /deployments/count":                             {body: runFiltersBody{}, bodyMayBeNull: true, ok: okOnly, resp: 0},
 	"DELETE /deployments/{id}":                            {ok: noBody},
 	"POST /deployments/{id}/set_schedule_active":          {ok: okOnly, resp: nullBody{}},
 	"POST /deployments/{id}/set_schedule_inactive":        {ok: okOnly, resp: nullBody{}},
@@ -260,12 +265,64 @@ var routeDocs = map[string]opDoc{
 	"GET /deployments/{id}/work_queue_check":              {ok: okOnly, resp: []core.WorkQueue{}},
 
 	// Work queues
-	"POST /work_queues/":              {body: workQueueBody{}, ok: created1, resp: core.WorkQueue{}, errs: []int{http.StatusConflict}},
+	"POST /work_queues/":              {body: workQueueBody{}, requires: []string{"name"}, ok: created1, resp: core.WorkQueue{}, errs: []int{http.StatusConflict}},
 	"PATCH /work_queues/{id}":         {body: workQueueBody{}, ok: noBody, errs: []int{http.StatusConflict}},
 	"GET /work_queues/{id}":           {ok: okOnly, resp: core.WorkQueue{}},
-	"POST /work_queues/filter":        {body: workQueueFilterBody{}, ok: okOnly, resp: []core.WorkQueue{}},
+	"POST /work_queues/filter":        {body: workQueueFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.WorkQueue{}},
 	"DELETE /work_queues/{id}":        {ok: noBody},
-	"POST /work_queues/{id}/get_runs": {body: getRunsBody{}, ok: okOnly, resp: []core.FlowRun{}},
+	"POST /work_queues/{id}/get_runs": {body: getRunsBody{}, ok: okOnly, resp: []core.FlowRun{}, legacy404: true},
 	"GET /work_queues/name/{name}":    {ok: okOnly, resp: core.WorkQueue{}},
 	"GET /work_queues/{id}/status":    {ok: okOnly, resp: workQueueStatus{}, legacy404: true},
 }
+
+// crossFieldRules states the rules of a request type that involve more
+// than one field (its validate method or handler enforces them), which
+// struct tags cannot carry. Applied to the type's schema as reflected.
+var crossFieldRules = map[reflect.Type]func(*jsonschema.Schema){
+	// apiKeyCreate: expires and expires_in are alternatives.
+	reflect.TypeOf(apiKeyCreate{}): func(s *jsonschema.Schema) {
+		both := jsonschema.Schema{}
+		both.WithRequired("expires", "expires_in")
+		s.WithNot(both.ToSchemaOrBool())
+	},
+	// blockDocumentCreate: a name is needed unless the document is anonymous.
+	reflect.TypeOf(blockDocumentCreate{}): func(s *jsonschema.Schema) {
+		anon, named := jsonschema.Schema{}, jsonschema.Schema{}
+		anon.WithRequired("is_anonymous").WithPropertiesItem("is_anonymous", (&jsonschema.Schema{}).WithEnum(true).ToSchemaOrBool())
+		named.WithRequired("name").WithPropertiesItem("name", (&jsonschema.Schema{}).WithType(jsonschema.String.Type()).WithMinLength(1).ToSchemaOrBool())
+		s.WithAnyOf(anon.ToSchemaOrBool(), named.ToSchemaOrBool())
+	},
+}
+
+// Name rules the handlers check (checkName, slugPattern) that have no tag
+// yet; pattern tags on the request structs would make these redundant.
+const (
+	namePattern = `^[^/%&><]*$`
+	slugRegexp  = `^[a-z0-9-]*$`
+)
+
+func nullable(s *jsonschema.Schema) { s.AddType(jsonschema.Null) }
+
+func pattern(re string) func(*jsonschema.Schema) {
+	return func(s *jsonschema.Schema) { s.WithPattern(re) }
+}
+
+// fieldRules adds a field's bounds where its struct carries no tag for them
+// (types outside this package, rules still in validate methods).
+var fieldRules = map[reflect.Type]map[string]func(*jsonschema.Schema){
+	reflect.TypeOf(core.TaskRunPolicy{}):  {"retry_jitter_factor": func(s *jsonschema.Schema) { s.WithMinimum(0) }},
+	reflect.TypeOf(flowCreate{}):          {"name": pattern(namePattern)},
+	reflect.TypeOf(deploymentBody{}):      {"name": pattern(namePattern)},
+	reflect.TypeOf(workQueueBody{}):       {"name": pattern(namePattern)},
+	reflect.TypeOf(blockTypeCreate{}):     {"name": pattern(namePattern), "slug": pattern(slugRegexp)},
+	reflect.TypeOf(blockDocumentCreate{}): {"name": pattern(slugRegexp)},
+	// A queue's legacy filter may hold null lists (2.7: Optional[List]).
+	reflect.TypeOf(core.QueueFilter{}): {"tags": nullable, "deployment_ids": nullable},
+}
+
+// nullOrHTTPError is the 400 of the database routes: 2.7's bare 400 (body
+// null) when confirm is not true, or the version check's {"detail"}.
+type nullOrHTTPError struct{}
+
+// JSONSchemaAnyOf implements jsonschema.AnyOfExposer.
+func (nullOrHTTPError) JSONSchemaAnyOf() []any { return []any{HTTPError{}, nullBody{}} }

@@ -153,6 +153,9 @@ func TestOpenAPIContent(t *testing.T) {
 	schemas := docField(doc, "components", "schemas").(map[string]any)
 	resolve := func(v any) map[string]any {
 		m, _ := v.(map[string]any)
+		if all, ok := m["allOf"].([]any); ok && len(all) == 1 {
+			m, _ = all[0].(map[string]any) // a nullable wrapper
+		}
 		if ref, ok := m["$ref"].(string); ok {
 			m, _ = schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
 		}
@@ -230,6 +233,12 @@ func TestOpenAPIContent(t *testing.T) {
 			return docField(s, "nullable") == true && len(e) == 1 && e[0] == nil
 		}, true},
 		{"a body with required members is required", func() any { return docField(op("post", "/api/flows/"), "requestBody", "required") }, true},
+		{"filter bodies may be null", func() any {
+			return docField(op("post", "/api/flows/filter"), "requestBody", "content", "application/json", "schema", "nullable")
+		}, true},
+		{"int bounds are exact", func() any {
+			return docField(resolve(docField(reqSchema("post", "/api/logs/"), "items")), "properties", "level", "minimum")
+		}, -9223372036854775808.0},
 		{"lists are not nullable", func() any { return docField(reqSchema("post", "/api/flows/"), "properties", "tags", "nullable") }, nil},
 		{"413 on body routes", func() any { return docField(op("post", "/api/logs/"), "responses", "413") != nil }, true},
 		{"409 on flow run create", func() any { return docField(op("post", "/api/flow_runs/"), "responses", "409") != nil }, true},
