@@ -87,17 +87,34 @@ class Server:
         return self.log_path.read_text()
 
     def stop(self):
+        """Stops the whole process group. The reference server is killed
+        outright: its uvicorn child ignores SIGTERM until its (slow) startup
+        ends, and its throwaway database needs no clean shutdown. Orrery
+        gets SIGTERM first, so a shutdown panic shows in its log."""
         if self._log.closed:
             return  # stopped already
-        _signal_group(self.proc, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            _signal_group(self.proc, signal.SIGKILL)
-            self.proc.wait()
+        if self.kind == "orrery":
+            _signal_group(self.proc, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(self.proc, signal.SIGKILL)
+        self.proc.wait()
+        deadline = time.time() + 10  # (killed children are reaped by init)
+        while _group_alive(self.proc) and time.time() < deadline:
+            time.sleep(0.05)
         self._log.close()
         if self.own_tmp is not None:
             shutil.rmtree(self.own_tmp, ignore_errors=True)
+
+
+def _group_alive(proc):
+    try:
+        os.killpg(proc.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def start_reference(tmp):
