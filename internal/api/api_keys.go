@@ -16,7 +16,7 @@ import (
 // apiKeyCreate is the body of POST /api/api_keys/.
 type apiKeyCreate struct {
 	Name  string     `json:"name" required:"true" minLength:"1" maxLength:"1024"`
-	Scope core.Scope `json:"scope" maxLength:"1024"`
+	Scope core.Scope `json:"scope" required:"true" maxLength:"1024"`
 	// Expires is an absolute time; ExpiresIn a duration such as "90d" or
 	// "12h" (the CLI's --expires).
 	Expires   *core.Time `json:"expires"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -15,11 +14,9 @@ import (
 	"github.com/orrery-dev/orrery/internal/store"
 )
 
-var slugPattern = regexp.MustCompile(`^[a-z0-9-]*$`)
-
 type blockTypeCreate struct {
-	Name             *string `json:"name" required:"true" maxLength:"1024"`
-	Slug             *string `json:"slug" required:"true" maxLength:"1024"`
+	Name             *string `json:"name" required:"true" maxLength:"1024" pattern:"^[^/%&><]*$"`
+	Slug             *string `json:"slug" required:"true" maxLength:"1024" pattern:"^[a-z0-9-]*$"`
 	LogoURL          *string `json:"logo_url" maxLength:"2048"`
 	DocumentationURL *string `json:"documentation_url" maxLength:"2048"`
 	Description      *string `json:"description" maxLength:"1048576"`
@@ -27,17 +24,6 @@ type blockTypeCreate struct {
 }
 
 func (blockTypeCreate) strictAction() {}
-
-func (b *blockTypeCreate) validate() []fieldError {
-	var errs []fieldError
-	if b.Name != nil {
-		errs = append(errs, checkName(*b.Name, "name")...)
-	}
-	if b.Slug != nil && !slugPattern.MatchString(*b.Slug) {
-		errs = append(errs, fieldError{Loc: []any{"body", "slug"}, Msg: "slug must only contain lowercase letters, numbers, and dashes", Type: "value_error"})
-	}
-	return errs
-}
 
 type blockTypeUpdate struct {
 	LogoURL          optional[string] `json:"logo_url" maxLength:"2048"`
@@ -58,7 +44,7 @@ type blockSchemaCreate struct {
 func (blockSchemaCreate) strictAction() {}
 
 type blockDocumentCreate struct {
-	Name          *string        `json:"name" maxLength:"1024"`
+	Name          *string        `json:"name" maxLength:"1024" pattern:"^[a-z0-9-]*$"`
 	Data          map[string]any `json:"data"`
 	BlockSchemaID *uuid.UUID     `json:"block_schema_id" required:"true"`
 	BlockTypeID   *uuid.UUID     `json:"block_type_id" required:"true"`
@@ -69,9 +55,6 @@ func (blockDocumentCreate) strictAction() {}
 
 func (b *blockDocumentCreate) validate() []fieldError {
 	var errs []fieldError
-	if b.Name != nil && !slugPattern.MatchString(*b.Name) {
-		errs = append(errs, fieldError{Loc: []any{"body", "name"}, Msg: "name must only contain lowercase letters, numbers, and dashes", Type: "value_error"})
-	}
 	if (b.Name == nil || *b.Name == "") && !b.IsAnonymous {
 		errs = append(errs, fieldError{Loc: []any{"body", "__root__"}, Msg: "Names must be provided for block documents.", Type: "value_error"})
 	}

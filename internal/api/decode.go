@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -320,14 +319,4 @@ func required(missing bool, loc ...any) []fieldError {
 		return nil
 	}
 	return []fieldError{{Loc: append([]any{"body"}, loc...), Msg: "field required", Type: "value_error.missing"}}
-}
-
-// badNameChars are forbidden in flow, deployment, block type and queue names.
-const badNameChars = "/%&><"
-
-func checkName(name string, loc ...any) []fieldError {
-	if strings.ContainsAny(name, badNameChars) {
-		return []fieldError{{Loc: append([]any{"body"}, loc...), Msg: fmt.Sprintf("Name %q contains an invalid character. Names cannot contain %s.", name, "'/', '%', '&', '>', '<'"), Type: "value_error"}}
-	}
-	return nil
 }

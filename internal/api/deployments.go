@@ -20,7 +20,7 @@ import (
 // deploymentBody is DeploymentCreate and DeploymentUpdate: pointers tell
 // which keys were sent (PATCH writes only those).
 type deploymentBody struct {
-	Name                     *string             `json:"name" maxLength:"1024"`
+	Name                     *string             `json:"name" maxLength:"1024" pattern:"^[^/%&><]*$"`
 	FlowID                   *uuid.UUID          `json:"flow_id"`
 	IsScheduleActive         *bool               `json:"is_schedule_active" nullable:"false"`
 	Parameters               json.RawMessage     `json:"parameters"`
@@ -55,7 +55,7 @@ func (deploymentBody) strictAction() {}
 // the name and flow required (2.7's DeploymentCreate).
 type deploymentCreate struct {
 	deploymentBody
-	Name   *string    `json:"name" required:"true" maxLength:"1024"`
+	Name   *string    `json:"name" required:"true" maxLength:"1024" pattern:"^[^/%&><]*$"`
 	FlowID *uuid.UUID `json:"flow_id" required:"true"`
 }
 
@@ -122,9 +122,6 @@ func (b *deploymentBody) apply(d *core.Deployment) {
 
 func (b *deploymentBody) validateCommon(body []byte) error {
 	var errs []fieldError
-	if b.Name != nil {
-		errs = append(errs, checkName(*b.Name, "name")...)
-	}
 	errs = append(errs, objectField(b.Parameters, "parameters")...)
 	errs = append(errs, objectField(b.InfraOverrides, "infra_overrides")...)
 	if present(b.Schedule) && !isNull(b.Schedule) {

@@ -11,13 +11,11 @@ import (
 )
 
 type flowCreate struct {
-	Name *string  `json:"name" required:"true" maxLength:"1024"`
+	Name *string  `json:"name" required:"true" maxLength:"1024" pattern:"^[^/%&><]*$"`
 	Tags []string `json:"tags" maxItems:"1000" itemMaxLength:"1024"`
 }
 
 func (flowCreate) strictAction() {}
-
-func (f *flowCreate) validate() []fieldError { return checkName(*f.Name, "name") }
 
 type flowUpdate struct {
 	Tags *[]string `json:"tags" nullable:"false" maxItems:"1000" itemMaxLength:"1024"`

@@ -71,6 +71,10 @@ func TestStrictInput(t *testing.T) {
 		{"deployment description a number", "POST", "/api/deployments/", map[string]any{"name": "d", "flow_id": "00000000-0000-0000-0000-000000000001", "description": 3}, []any{"body", "description"}, "type_error.str"},
 		{"deployment without a flow", "POST", "/api/deployments/", map[string]any{"name": "d"}, []any{"body", "flow_id"}, "value_error.missing"},
 		{"deployment with a null name", "POST", "/api/deployments/", map[string]any{"name": nil, "flow_id": "00000000-0000-0000-0000-000000000001"}, []any{"body", "name"}, "type_error.none.not_allowed"},
+		// Patterns: the tag is the rule, 2.7's words the message.
+		{"flow name with a slash", "POST", "/api/flows/", map[string]any{"name": "a/b"}, []any{"body", "name"}, "value_error.invalidname"},
+		{"work queue name with a slash", "POST", "/api/work_queues/", map[string]any{"name": "a%b"}, []any{"body", "name"}, "value_error.invalidname"},
+		{"block type slug in capitals", "POST", "/api/block_types/", map[string]any{"name": "B", "slug": "Big"}, []any{"body", "slug"}, "value_error"},
 		{"block type logo a list", "POST", "/api/block_types/", map[string]any{"name": "b", "slug": "b", "logo_url": []int{1}}, []any{"body", "logo_url"}, "type_error.str"},
 		{"concurrency limit a string", "POST", "/api/concurrency_limits/", map[string]any{"tag": "t", "concurrency_limit": "1"}, []any{"body", "concurrency_limit"}, "type_error.integer"},
 		{"log level a float", "POST", "/api/logs/", []any{map[string]any{"name": "n", "level": 2.5, "message": "m", "timestamp": "2023-01-01T00:00:00Z", "flow_run_id": "00000000-0000-0000-0000-000000000001"}}, []any{"body", 0, "level"}, "type_error.integer"},
@@ -108,7 +112,7 @@ func TestStrictInput(t *testing.T) {
 			for _, d := range detail {
 				e := d.(map[string]any)
 				msg, _ := e["msg"].(string)
-				for _, goText := range []string{"json:", "cannot unmarshal", "Go value", "invalid character", "parsing"} {
+				for _, goText := range []string{"json:", "cannot unmarshal", "Go value", "looking for beginning", "parsing time"} {
 					if strings.Contains(msg, goText) {
 						t.Errorf("Go error text in %q", msg)
 					}
@@ -143,6 +147,17 @@ func normalize(loc []any) []any {
 	var out []any
 	_ = json.Unmarshal(raw, &out)
 	return out
+}
+
+// 2.7.12's words for a name with a forbidden character.
+func TestNameCharacters(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, out := b.do("POST", "/api/flows/", map[string]any{"name": "a/b"})
+	e := out.(map[string]any)["exception_detail"].([]any)[0].(map[string]any)
+	if want := "Name 'a/b' contains an invalid character. Must not contain any of: ['/', '%', '&', '>', '<']."; e["msg"] != want {
+		t.Fatalf("msg %q, want %q", e["msg"], want)
+	}
 }
 
 // A bound names its limit, as pydantic's ctx does.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ type rules struct {
 	minimum, maximum             *float64
 	enum                         []string
 	format                       string
+	pattern                      *regexp.Regexp
 }
 
 var noRules = rules{minLength: -1, maxLength: -1, itemMinLength: -1, itemMaxLength: -1, minItems: -1, maxItems: -1}
@@ -178,7 +180,39 @@ func parseRules(tag reflect.StructTag) rules {
 		}
 	}
 	r.format = tag.Get("format")
+	if v, ok := tag.Lookup("pattern"); ok {
+		r.pattern = regexp.MustCompile(v) // a bad tag is a programming error, caught by any test
+	}
 	return r
+}
+
+// The patterns 2.7 checks with its own words rather than pydantic's regex
+// message.
+const (
+	// invalidNamePattern: flow, deployment, work queue and block type names
+	// (2.7's INVALID_CHARACTERS).
+	invalidNamePattern = `^[^/%&><]*$`
+	// lowerSlugPattern: block type slugs and block document names.
+	lowerSlugPattern = `^[a-z0-9-]*$`
+)
+
+// patternError words a pattern mismatch of value in field as 2.7 does.
+func patternError(pattern, field, value string) (msg, typ string) {
+	switch pattern {
+	case invalidNamePattern:
+		return "Name " + pyRepr(value) + " contains an invalid character. Must not contain any of: ['/', '%', '&', '>', '<'].", "value_error.invalidname"
+	case lowerSlugPattern:
+		return field + " must only contain lowercase letters, numbers, and dashes", "value_error"
+	}
+	return fmt.Sprintf("string does not match regex \"%s\"", pattern), "value_error.str.regex"
+}
+
+// pyRepr quotes s as Python's repr does for ordinary strings.
+func pyRepr(s string) string {
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 }
 
 // bodyTagged is a body type that is not a struct (a list) and so carries
@@ -355,6 +389,11 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 		}
 		if ok && r.format != "" {
 			c.format(s, r.format, loc)
+		}
+		if ok && r.pattern != nil && !r.pattern.MatchString(s) {
+			field, _ := loc[len(loc)-1].(string)
+			msg, typ := patternError(r.pattern.String(), field, s)
+			c.add(loc, msg, typ, map[string]any{"pattern": r.pattern.String()})
 		}
 	case reflect.Bool:
 		if raw[0] != 't' && raw[0] != 'f' {

@@ -47,7 +47,7 @@ func (s *Server) ScheduleDeployment(ctx context.Context, d *core.Deployment, in 
 }
 
 type workQueueBody struct {
-	Name             *string                    `json:"name" maxLength:"1024"`
+	Name             *string                    `json:"name" maxLength:"1024" pattern:"^[^/%&><]*$"`
 	Description      optional[string]           `json:"description" maxLength:"1048576"`
 	IsPaused         *bool                      `json:"is_paused" nullable:"false"`
 	ConcurrencyLimit optional[int]              `json:"concurrency_limit" minimum:"0"`
@@ -57,13 +57,6 @@ type workQueueBody struct {
 }
 
 func (workQueueBody) strictAction() {}
-
-func (b *workQueueBody) validate() []fieldError {
-	if b.Name != nil {
-		return checkName(*b.Name, "name")
-	}
-	return nil
-}
 
 // applyTo writes the sent fields onto q.
 func (b *workQueueBody) applyTo(q *core.WorkQueue) {
@@ -94,14 +87,16 @@ func (b *workQueueBody) applyTo(q *core.WorkQueue) {
 // a required name (2.7's WorkQueueCreate).
 type workQueueCreate struct {
 	workQueueBody
-	Name *string `json:"name" required:"true" maxLength:"1024"`
+	Name *string `json:"name" required:"true" maxLength:"1024" pattern:"^[^/%&><]*$"`
 }
 
 func (workQueueCreate) strictAction() {}
 
+// validate hands the name to the shared body (decoding filled the
+// outer field).
 func (c *workQueueCreate) validate() []fieldError {
 	c.workQueueBody.Name = c.Name
-	return c.workQueueBody.validate()
+	return nil
 }
 
 func (s *Server) createWorkQueue(ctx context.Context, in *workQueueBody) (*core.WorkQueue, error) {
