@@ -65,77 +65,85 @@ func (d *Dialect) Deployment(t string, f *store.DeploymentFilter) Cond {
 // table's usual alias (f, fr, tr, d): a filter object that is present (even
 // empty) requires a related object to exist, as in 2.7.
 
-// Flows is the WHERE of a flows list (alias f).
-func (d *Dialect) Flows(f *store.RunFilters) Cond {
-	var cs []Cond
+// rel says how one filter object relates to the listed object: the FROM
+// and join condition of its EXISTS and the alias its filter is on. The
+// listed object's own filter has no from and sits on the list's alias.
+type rel struct{ from, join, alias string }
+
+// runRels are the four relations of one list, in the order flows, flow
+// runs, task runs, deployments.
+type runRels [4]rel
+
+// related is the WHERE of a list whose objects relate to the four filter
+// objects as rs says; the list's own filter comes first.
+func (d *Dialect) related(rs runRels, f *store.RunFilters) Cond {
+	parts := [4]func(t string) Cond{}
 	if f.Flows != nil {
-		cs = append(cs, d.Flow("f", f.Flows))
+		parts[0] = func(t string) Cond { return d.Flow(t, f.Flows) }
 	}
 	if f.FlowRuns != nil {
-		cs = append(cs, Exists("flow_runs xr", "xr.flow_id = f.id", d.FlowRun("xr", f.FlowRuns)))
+		parts[1] = func(t string) Cond { return d.FlowRun(t, f.FlowRuns) }
 	}
 	if f.TaskRuns != nil {
-		cs = append(cs, Exists("task_runs xt JOIN flow_runs xr2 ON xr2.id = xt.flow_run_id", "xr2.flow_id = f.id", d.TaskRun("xt", f.TaskRuns)))
+		parts[2] = func(t string) Cond { return d.TaskRun(t, f.TaskRuns) }
 	}
 	if f.Deployments != nil {
-		cs = append(cs, Exists("deployments xd", "xd.flow_id = f.id", d.Deployment("xd", f.Deployments)))
+		parts[3] = func(t string) Cond { return d.Deployment(t, f.Deployments) }
+	}
+	var cs []Cond
+	for _, own := range []bool{true, false} {
+		for i, r := range rs {
+			if parts[i] == nil || (r.from == "") != own {
+				continue
+			}
+			if own {
+				cs = append(cs, parts[i](r.alias))
+			} else {
+				cs = append(cs, Exists(r.from, r.join, parts[i](r.alias)))
+			}
+		}
 	}
 	return d.Combine(false, cs)
 }
+
+var (
+	flowRels = runRels{
+		{alias: "f"},
+		{"flow_runs xr", "xr.flow_id = f.id", "xr"},
+		{"task_runs xt JOIN flow_runs xr2 ON xr2.id = xt.flow_run_id", "xr2.flow_id = f.id", "xt"},
+		{"deployments xd", "xd.flow_id = f.id", "xd"},
+	}
+	flowRunRels = runRels{
+		{"flows xf", "xf.id = fr.flow_id", "xf"},
+		{alias: "fr"},
+		{"task_runs xt", "xt.flow_run_id = fr.id", "xt"},
+		{"deployments xd", "xd.id = fr.deployment_id", "xd"},
+	}
+	taskRunRels = runRels{
+		{"flow_runs xr2 JOIN flows xf ON xf.id = xr2.flow_id", "xr2.id = tr.flow_run_id", "xf"},
+		{"flow_runs xr", "xr.id = tr.flow_run_id", "xr"},
+		{alias: "tr"},
+		{"flow_runs xr3 JOIN deployments xd ON xd.id = xr3.deployment_id", "xr3.id = tr.flow_run_id", "xd"},
+	}
+	deploymentRels = runRels{
+		{"flows xf", "xf.id = d.flow_id", "xf"},
+		{"flow_runs xr", "xr.deployment_id = d.id", "xr"},
+		{"task_runs xt JOIN flow_runs xr2 ON xr2.id = xt.flow_run_id", "xr2.deployment_id = d.id", "xt"},
+		{alias: "d"},
+	}
+)
+
+// Flows is the WHERE of a flows list (alias f).
+func (d *Dialect) Flows(f *store.RunFilters) Cond { return d.related(flowRels, f) }
 
 // FlowRuns is the WHERE of a flow-runs list (alias fr).
-func (d *Dialect) FlowRuns(f *store.RunFilters) Cond {
-	var cs []Cond
-	if f.FlowRuns != nil {
-		cs = append(cs, d.FlowRun("fr", f.FlowRuns))
-	}
-	if f.Flows != nil {
-		cs = append(cs, Exists("flows xf", "xf.id = fr.flow_id", d.Flow("xf", f.Flows)))
-	}
-	if f.TaskRuns != nil {
-		cs = append(cs, Exists("task_runs xt", "xt.flow_run_id = fr.id", d.TaskRun("xt", f.TaskRuns)))
-	}
-	if f.Deployments != nil {
-		cs = append(cs, Exists("deployments xd", "xd.id = fr.deployment_id", d.Deployment("xd", f.Deployments)))
-	}
-	return d.Combine(false, cs)
-}
+func (d *Dialect) FlowRuns(f *store.RunFilters) Cond { return d.related(flowRunRels, f) }
 
 // TaskRuns is the WHERE of a task-runs list (alias tr).
-func (d *Dialect) TaskRuns(f *store.RunFilters) Cond {
-	var cs []Cond
-	if f.TaskRuns != nil {
-		cs = append(cs, d.TaskRun("tr", f.TaskRuns))
-	}
-	if f.FlowRuns != nil {
-		cs = append(cs, Exists("flow_runs xr", "xr.id = tr.flow_run_id", d.FlowRun("xr", f.FlowRuns)))
-	}
-	if f.Flows != nil {
-		cs = append(cs, Exists("flow_runs xr2 JOIN flows xf ON xf.id = xr2.flow_id", "xr2.id = tr.flow_run_id", d.Flow("xf", f.Flows)))
-	}
-	if f.Deployments != nil {
-		cs = append(cs, Exists("flow_runs xr3 JOIN deployments xd ON xd.id = xr3.deployment_id", "xr3.id = tr.flow_run_id", d.Deployment("xd", f.Deployments)))
-	}
-	return d.Combine(false, cs)
-}
+func (d *Dialect) TaskRuns(f *store.RunFilters) Cond { return d.related(taskRunRels, f) }
 
 // Deployments is the WHERE of a deployments list (alias d).
-func (d *Dialect) Deployments(f *store.RunFilters) Cond {
-	var cs []Cond
-	if f.Deployments != nil {
-		cs = append(cs, d.Deployment("d", f.Deployments))
-	}
-	if f.Flows != nil {
-		cs = append(cs, Exists("flows xf", "xf.id = d.flow_id", d.Flow("xf", f.Flows)))
-	}
-	if f.FlowRuns != nil {
-		cs = append(cs, Exists("flow_runs xr", "xr.deployment_id = d.id", d.FlowRun("xr", f.FlowRuns)))
-	}
-	if f.TaskRuns != nil {
-		cs = append(cs, Exists("task_runs xt JOIN flow_runs xr2 ON xr2.id = xt.flow_run_id", "xr2.deployment_id = d.id", d.TaskRun("xt", f.TaskRuns)))
-	}
-	return d.Combine(false, cs)
-}
+func (d *Dialect) Deployments(f *store.RunFilters) Cond { return d.related(deploymentRels, f) }
 
 // Logs is the WHERE of a logs list (no alias).
 func (d *Dialect) Logs(f *store.LogFilter) Cond {

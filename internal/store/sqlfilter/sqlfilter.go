@@ -206,18 +206,12 @@ func Not(c Cond) Cond { return Cond{SQL: "NOT (" + c.SQL + ")", Args: c.Args} }
 // In is col IN vals, vals bound as one parameter. An empty list matches
 // nothing, as in 2.7. A one-value list is an equality, which lets the
 // planner walk an index on (col, sort key) in order.
-func (d *Dialect) In(col string, vals []string) Cond {
-	switch len(vals) {
-	case 0:
-		return Cond{SQL: d.False}
-	case 1:
-		return Cond{SQL: col + " = ?", Args: []any{vals[0]}}
-	}
-	return Cond{SQL: d.InList(col), Args: []any{d.List(vals)}}
-}
+func (d *Dialect) In(col string, vals []string) Cond { return in(d, col, vals) }
 
 // InIDs is In for an id column.
-func (d *Dialect) InIDs(col string, vals []uuid.UUID) Cond {
+func (d *Dialect) InIDs(col string, vals []uuid.UUID) Cond { return in(d, col, vals) }
+
+func in[T string | uuid.UUID](d *Dialect, col string, vals []T) Cond {
 	switch len(vals) {
 	case 0:
 		return Cond{SQL: d.False}
@@ -313,28 +307,27 @@ func (w *Where) Tags(col string, f *store.TagsFilter) {
 
 // OptID adds an OptIDFilter on col.
 func (w *Where) OptID(col string, f *store.OptIDFilter) {
-	if f == nil {
-		return
+	if f != nil {
+		w.optional(col, f.Any != nil, func() Cond { return w.d.InIDs(col, *f.Any) }, f.IsNull, f.Operator)
 	}
-	sub := w.sub()
-	if f.Any != nil {
-		sub.Add(w.d.InIDs(col, *f.Any))
-	}
-	sub.IsNull(col, f.IsNull)
-	w.Add(sub.Done(f.Operator))
 }
 
 // OptString adds an OptStringFilter on col.
 func (w *Where) OptString(col string, f *store.OptStringFilter) {
-	if f == nil {
-		return
+	if f != nil {
+		w.optional(col, f.Any != nil, func() Cond { return w.d.In(col, *f.Any) }, f.IsNull, f.Operator)
 	}
+}
+
+// optional adds the criteria of a filter on a nullable column: any_ (the
+// condition in, when hasAny) and is_null_, under the filter's operator.
+func (w *Where) optional(col string, hasAny bool, in func() Cond, isNull *bool, op *store.Operator) {
 	sub := w.sub()
-	if f.Any != nil {
-		sub.Add(w.d.In(col, *f.Any))
+	if hasAny {
+		sub.Add(in())
 	}
-	sub.IsNull(col, f.IsNull)
-	w.Add(sub.Done(f.Operator))
+	sub.IsNull(col, isNull)
+	w.Add(sub.Done(op))
 }
 
 // IsNull adds col IS NULL (v true) or IS NOT NULL (v false).
