@@ -599,6 +599,11 @@ EXPECTED = [
     E("fr.set.422.timestamp", "$.exception_detail[].*", "value",
       ERRORS_H2 + ": 2.7.12 (pendulum) says msg 'Unable to parse string [yesterday]', "
       "type 'value_error.parser'; Orrery 'invalid datetime format', 'value_error.datetime'"),
+    E("bd.create.422.name", "$.exception_detail[].ctx", "only-in-orrery",
+      "reported: Orrery's item for a block-document name that breaks the pattern carries "
+      "ctx {'pattern': '^[a-z0-9-]*$'}; 2.7.12's check there is a custom validator "
+      "(type 'value_error') with no ctx (pydantic's own regex errors, 'value_error.str.regex', "
+      "do carry ctx.pattern)"),
     E("*.422*", "$.exception_detail[].ctx.enum_values[]", "value",
       ERRORS_H2 + ": 2.7.12's ctx.enum_values are the bare values ['SCHEDULED', ...]; "
       "Orrery quotes each (\"'SCHEDULED'\")"),
