@@ -26,7 +26,7 @@ run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery
 	$(BIN) server start
 
 .PHONY: test
-test: build ## Run every test: Go (race); the stock client on SQLite and through the Lambda shape (RIE + moto, API keys); CDK template tests + synth; cdk deploy to moto; shellcheck; benchmark smoke
+test: build ## Run every test: Go (race); the stock client on SQLite; schemathesis on the OpenAPI documents; the stock client through the Lambda shape (RIE + moto, API keys); CDK template tests + synth; cdk deploy to moto; shellcheck; benchmark smoke
 	bash scripts/test-lanes.sh
 
 .PHONY: test-go
@@ -40,6 +40,10 @@ backends: ## Install the test backends: Debian postgresql, moto's DynamoDB emula
 .PHONY: compat
 compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)
 	ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/compat/run.sh
+
+.PHONY: test-schema
+test-schema: build ## Schema fuzzing: schemathesis against bin/orrery with Orrery's OpenAPI document (all checks) and with prefect 2.7.12's (no server errors)
+	ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/schema/run.sh
 
 .PHONY: compat-dynamodb
 compat-dynamodb: build ## The compat suite with the server on DynamoDB (moto, a fresh table; make test runs the Lambda shape instead)

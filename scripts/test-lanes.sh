@@ -2,7 +2,7 @@
 # test-lanes.sh: `make test` in two lanes, so the CDK module's long first
 # compile overlaps the client suites instead of adding to them.
 #
-#   clients (foreground, streamed): test-go compat compat-lambda deploy-moto bench-smoke
+#   clients (foreground, streamed): test-go compat test-schema compat-lambda deploy-moto bench-smoke
 #   stack   (background, logged):   test-infra lint-scripts
 #
 # The stack lane never builds bin/orrery or the function binaries, which the
@@ -15,7 +15,7 @@ log=$(mktemp /tmp/orrery-stack-lane.XXXXXX)
 start=$(date +%s)
 make --no-print-directory test-infra lint-scripts >"$log" 2>&1 &
 stack=$!
-make --no-print-directory test-go compat compat-lambda deploy-moto bench-smoke
+make --no-print-directory test-go compat test-schema compat-lambda deploy-moto bench-smoke
 clients=$?
 echo "== client lane: exit $clients after $(($(date +%s) - start)) s"
 wait "$stack"
