@@ -443,12 +443,11 @@ class Expected:
     (a "[]" in path is literal); reason says why it is allowed. A reason starting "pending: <who>"
     marks a difference someone is fixing: the entry goes when the fix lands.
     An entry that matches nothing fails the test (the list must not rot)
-    unless it is pending or absent_ok."""
+    unless it is pending."""
     label: str
     path: str
     kind: str
     reason: str
-    absent_ok: bool = False  # a difference that will appear when planned work lands
     hits: list = field(default_factory=list, compare=False, repr=False)
 
     def matches(self, d):
@@ -463,7 +462,7 @@ class Expected:
 
     @property
     def may_be_absent(self):
-        return self.pending or self.absent_ok
+        return self.pending
 
 
 def triage(diffs, expected):
