@@ -398,3 +398,28 @@ func TestAccessLogLevel(t *testing.T) {
 		t.Errorf("logged %v at info, want nothing", recs)
 	}
 }
+
+// panickyStore panics where a bug would.
+type panickyStore struct{ store.Store }
+
+func (panickyStore) GetFlow(context.Context, uuid.UUID) (*core.Flow, error) { panic("bug") }
+
+func TestPanicIsA500WithTheRequestID(t *testing.T) {
+	t.Parallel()
+	e := newEdge(t, func(c *api.Config) { c.Store = panickyStore{c.Store} })
+	w := e.send("GET", "/api/flows/"+uuid.NewString(), "", "X-Request-ID", "trace-2")
+	if w.Code != 500 || w.Header().Get("X-Request-ID") != "trace-2" {
+		t.Fatalf("status %d, X-Request-ID %q: want 500 and the id", w.Code, w.Header().Get("X-Request-ID"))
+	}
+	var panicked, logged bool
+	for _, r := range e.logs.records(t) {
+		if r["request_id"] != "trace-2" {
+			t.Errorf("log record without the request id: %v", r)
+		}
+		panicked = panicked || r["msg"] == "panic serving request"
+		logged = logged || (r["msg"] == "request" && r["status"] == float64(500))
+	}
+	if !panicked || !logged {
+		t.Errorf("panic logged %v, request logged with 500 %v", panicked, logged)
+	}
+}
