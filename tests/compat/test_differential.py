@@ -43,6 +43,16 @@ def set_task_state(s, label, run_id, type_, name=None, force=False, **details):
                   {"state": state(type_, name, **details), "force": force})
 
 
+def sort_order(items, sort):
+    """What a sort decides: the names in order, except that runs whose sort
+    key is null are ties (None), whose order neither server defines. Ids are
+    random in 2.7.12 and time-ordered in Orrery: ID_DESC only keeps the count."""
+    if sort.startswith("ID_"):
+        return len(items)
+    key = sort.rsplit("_", 1)[0].lower()
+    return [item["name"] if item.get(key) is not None else None for item in items]
+
+
 # ------------------------------------------------------------------ scenario
 
 def flows(s):
@@ -146,6 +156,13 @@ def flow_runs(s, flow_id):
     set_flow_state(s, "fr.set.retries.running", r3["id"], "RUNNING")
     set_flow_state(s, "fr.set.retries.failed.reject", r3["id"], "FAILED")
     s.get("fr.read.awaiting-retry", f"/flow_runs/{r3['id']}")
+    # Every sort, over runs some of which have no start or end time yet.
+    for sort in ("ID_DESC", "START_TIME_ASC", "START_TIME_DESC", "EXPECTED_START_TIME_ASC",
+                 "EXPECTED_START_TIME_DESC", "NAME_ASC", "NAME_DESC", "NEXT_SCHEDULED_START_TIME_ASC",
+                 "END_TIME_DESC"):
+        runs = s.post(f"fr.filter.sort.{sort}", "/flow_runs/filter",
+                      {"flow_runs": {"name": {"like_": "diff-run"}}, "sort": sort}, values=False)
+        s.note(f"fr.filter.sort.{sort}.order", sort_order(runs, sort))
     set_flow_state(s, "fr.set.pause.not-running.reject", r4["id"], "PAUSED", pause_key="p1")
     s.post("fr.resume.not-paused", f"/flow_runs/{r4['id']}/resume")
     s.post("fr.resume.404", f"/flow_runs/{MISSING}/resume")
@@ -222,6 +239,10 @@ def task_runs(s, flow_id):
     s.post("tr.filter.flow-run", "/task_runs/filter",
            {"flow_runs": {"id": {"any_": [run["id"]]}}, "task_runs": {"name": {"like_": "diff-lim"}},
             "sort": "EXPECTED_START_TIME_DESC"})
+    for sort in ("ID_DESC", "EXPECTED_START_TIME_ASC", "EXPECTED_START_TIME_DESC", "NAME_ASC",
+                 "NAME_DESC", "NEXT_SCHEDULED_START_TIME_ASC", "END_TIME_DESC"):
+        tasks = s.post(f"tr.filter.sort.{sort}", "/task_runs/filter", {**ids, "sort": sort}, values=False)
+        s.note(f"tr.filter.sort.{sort}.order", sort_order(tasks, sort))
     s.post("tr.count", "/task_runs/count", ids)
     s.post("tr.count.state", "/task_runs/count",
            {**ids, "task_runs": {**ids["task_runs"], "state": {"type": {"any_": ["COMPLETED"]}}}})
