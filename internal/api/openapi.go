@@ -545,6 +545,13 @@ func finish(doc map[string]any, routes []route, ext map[string]map[string]any, n
 	}
 	doc["tags"] = tagList
 	schemas, _ := docPath(doc, "components", "schemas").(map[string]any)
+	// A queue's legacy filter holds null lists (2.7: Optional[List[...]]);
+	// core.QueueFilter's slices would read as never null.
+	for _, f := range []string{"tags", "deployment_ids"} {
+		if prop, ok := docPath(schemas, "QueueFilter", "properties", f).(map[string]any); ok {
+			prop["nullable"] = true
+		}
+	}
 	paths, _ := doc["paths"].(map[string]any)
 	for p, item := range paths {
 		ops, _ := item.(map[string]any)

@@ -301,8 +301,6 @@ const (
 	slugRegexp  = `^[a-z0-9-]*$`
 )
 
-func nullable(s *jsonschema.Schema) { s.AddType(jsonschema.Null) }
-
 func pattern(re string) func(*jsonschema.Schema) {
 	return func(s *jsonschema.Schema) { s.WithPattern(re) }
 }
@@ -316,8 +314,6 @@ var fieldRules = map[reflect.Type]map[string]func(*jsonschema.Schema){
 	reflect.TypeOf(workQueueBody{}):       {"name": pattern(namePattern)},
 	reflect.TypeOf(blockTypeCreate{}):     {"name": pattern(namePattern), "slug": pattern(slugRegexp)},
 	reflect.TypeOf(blockDocumentCreate{}): {"name": pattern(slugRegexp)},
-	// A queue's legacy filter may hold null lists (2.7: Optional[List]).
-	reflect.TypeOf(core.QueueFilter{}): {"tags": nullable, "deployment_ids": nullable},
 }
 
 // nullOrHTTPError is the 400 of the database routes: 2.7's bare 400 (body
