@@ -541,6 +541,7 @@ def cleanup(s, flow_id, flow_run_id):
 
 
 def scenario(s):
+    """The request sequence both servers get, in this order."""
     misc(s)
     flow_id = flows(s)
     run1, _ = flow_runs(s, flow_id)
