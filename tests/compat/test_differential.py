@@ -438,11 +438,53 @@ def blocks(s):
     s.get("bd.by-type", "/block_types/slug/diff-block/block_documents")
     s.get("bd.by-type.name", "/block_types/slug/diff-block/block_documents/name/diff-doc")
     s.get("bd.read.404", f"/block_documents/{MISSING}")
+    nested_blocks(s)
     s.delete("bd.delete", f"/block_documents/{bd['id']}")
     s.delete("bd.delete.404", f"/block_documents/{bd['id']}")
     s.delete("bs.delete", f"/block_schemas/{bs['id']}")
     s.delete("bt.delete", f"/block_types/{bt['id']}")
     s.delete("bt.delete.404", f"/block_types/{bt['id']}")
+
+
+def nested_blocks(s):
+    """A block whose field is another block (as a storage block holds its
+    credentials block): schema references, and a document that points at
+    another document and is read back with it inlined."""
+    inner_t = s.post("nb.inner-type", "/block_types/", {"name": "Diff Creds", "slug": "diff-creds"},
+                     name="creds-type")
+    inner_fields = {"title": "DiffCreds", "type": "object",
+                    "properties": {"key": {"title": "Key", "type": "string", "format": "password",
+                                           "writeOnly": True}},
+                    "required": ["key"], "block_type_slug": "diff-creds", "secret_fields": ["key"],
+                    "block_schema_references": {}}
+    inner_s = s.post("nb.inner-schema", "/block_schemas/", {"block_type_id": inner_t["id"],
+                                                          "fields": inner_fields}, name="creds-schema")
+    outer_t = s.post("nb.outer-type", "/block_types/", {"name": "Diff Store", "slug": "diff-store"},
+                     name="store-type")
+    outer_fields = {"title": "DiffStore", "type": "object",
+                    "properties": {"path": {"title": "Path", "type": "string"},
+                                   "creds": {"$ref": "#/definitions/DiffCreds"}},
+                    "required": ["path"], "block_type_slug": "diff-store",
+                    "secret_fields": ["creds.key"],
+                    "block_schema_references": {"creds": {"block_type_slug": "diff-creds",
+                                                          "block_schema_checksum": inner_s["checksum"]}},
+                    "definitions": {"DiffCreds": inner_fields}}
+    outer_s = s.post("nb.outer-schema", "/block_schemas/", {"block_type_id": outer_t["id"],
+                                                          "fields": outer_fields}, name="store-schema")
+    s.get("nb.outer-schema.read", f"/block_schemas/{outer_s['id']}")
+    inner_d = s.post("nb.inner-doc", "/block_documents/", {
+        "name": "diff-creds-doc", "data": {"key": "s3cr3t"},
+        "block_schema_id": inner_s["id"], "block_type_id": inner_t["id"]}, name="creds-doc")
+    outer_d = s.post("nb.outer-doc", "/block_documents/", {
+        "name": "diff-store-doc",
+        "data": {"path": "/x", "creds": {"$ref": {"block_document_id": inner_d["id"]}}},
+        "block_schema_id": outer_s["id"], "block_type_id": outer_t["id"]}, name="store-doc")
+    s.get("nb.outer-doc.read", f"/block_documents/{outer_d['id']}")
+    s.get("nb.outer-doc.read.secrets", f"/block_documents/{outer_d['id']}",
+          params={"include_secrets": "true"})
+    s.get("nb.outer-doc.by-name", "/block_types/slug/diff-store/block_documents/name/diff-store-doc")
+    s.delete("nb.inner-doc.delete", f"/block_documents/{inner_d['id']}")
+    s.get("nb.outer-doc.read.after-inner-delete", f"/block_documents/{outer_d['id']}")
 
 
 def deployments(s, flow_id):
