@@ -75,6 +75,8 @@ func TestStrictInput(t *testing.T) {
 		{"flow name with a slash", "POST", "/api/flows/", map[string]any{"name": "a/b"}, []any{"body", "name"}, "value_error.invalidname"},
 		{"work queue name with a slash", "POST", "/api/work_queues/", map[string]any{"name": "a%b"}, []any{"body", "name"}, "value_error.invalidname"},
 		{"block type slug in capitals", "POST", "/api/block_types/", map[string]any{"name": "B", "slug": "Big"}, []any{"body", "slug"}, "value_error"},
+		// Found by the fuzz target: encoding/json fills limit from "LIMIT".
+		{"a key in other case is checked as its field", "POST", "/api/work_queues/00000000-0000-0000-0000-000000000001/get_runs", map[string]any{"LIMIT": 500}, []any{"body", "LIMIT"}, "value_error.number.not_le"},
 		{"block type logo a list", "POST", "/api/block_types/", map[string]any{"name": "b", "slug": "b", "logo_url": []int{1}}, []any{"body", "logo_url"}, "type_error.str"},
 		{"concurrency limit a string", "POST", "/api/concurrency_limits/", map[string]any{"tag": "t", "concurrency_limit": "1"}, []any{"body", "concurrency_limit"}, "type_error.integer"},
 		{"log level a float", "POST", "/api/logs/", []any{map[string]any{"name": "n", "level": 2.5, "message": "m", "timestamp": "2023-01-01T00:00:00Z", "flow_run_id": "00000000-0000-0000-0000-000000000001"}}, []any{"body", 0, "level"}, "type_error.integer"},

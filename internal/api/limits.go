@@ -139,6 +139,17 @@ func addFields(sp *structSpec, t reflect.Type) {
 	}
 }
 
+// fold finds the field encoding/json would decode key into when no field
+// has exactly that name.
+func (sp *structSpec) fold(key string) *fieldSpec {
+	for _, f := range sp.order {
+		if strings.EqualFold(f.name, key) {
+			return f
+		}
+	}
+	return nil
+}
+
 func parseRules(tag reflect.StructTag) rules {
 	r := noRules
 	ints := []struct {
@@ -492,11 +503,17 @@ func (c *checker) object(raw []byte, t reflect.Type, loc []any) {
 	for _, m := range members {
 		seen[m.key] = true
 		f, ok := sp.fields[m.key]
-		if !ok {
-			if sp.strict || c.strictAll {
-				c.add(append(loc, m.key), "extra fields not permitted", "value_error.extra", nil)
-			}
+		if !ok && (sp.strict || c.strictAll) {
+			c.add(append(loc, m.key), "extra fields not permitted", "value_error.extra", nil)
 			continue
+		}
+		if !ok {
+			// encoding/json matches keys case-insensitively ("Limit" fills
+			// limit), so what it will decode is checked as that field.
+			if f = sp.fold(m.key); f == nil {
+				continue
+			}
+			seen[f.name] = true
 		}
 		c.member(m.val, f.typ, f.rules, f.nullable, f.required, append(loc, m.key))
 		if c.full() {

@@ -163,3 +163,34 @@ func BenchmarkDecodeLogBatch(b *testing.B) {
 		})
 	}
 }
+
+// What the checker passes, encoding/json decodes: decodeBytes relies on it
+// (a failure after the checker would be a 422 with a vaguer location), and
+// the checker never panics on valid JSON.
+func FuzzCheckerAgreesWithDecoder(f *testing.F) {
+	for _, seed := range []string{
+		`{"flow_id": "00000000-0000-0000-0000-000000000001", "tags": ["a"], "state": {"type": "RUNNING", "timestamp": "2023-01-01T00:00:00Z"}}`,
+		`{"flow_id": null, "name": 5, "empirical_policy": {"retries": 1, "resuming": null}}`,
+		`{"flows": {"name": {"any_": ["x"], "like_": "y"}}, "limit": 3}`,
+		`[{"name": "n", "level": 20, "message": "m", "timestamp": "2023-01-01", "flow_run_id": "00000000-0000-0000-0000-000000000001"}]`,
+		`{"name": "q", "priority": 1, "filter": {"tags": null}, "last_polled": null}`,
+	} {
+		f.Add(seed)
+	}
+	types := []reflect.Type{reflect.TypeOf(&flowRunCreate{}), reflect.TypeOf(&logBatch{}), reflect.TypeOf(&workQueueCreate{}),
+		reflect.TypeOf(&deploymentCreate{}), reflect.TypeOf(&taskRunCreate{}), reflect.TypeOf(&store.FlowFilter{})}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if !json.Valid([]byte(doc)) {
+			return
+		}
+		for _, typ := range types {
+			if len(checkJSON([]byte(doc), typ, false)) > 0 {
+				continue
+			}
+			v := reflect.New(typ.Elem()).Interface()
+			if err := json.Unmarshal([]byte(doc), v); err != nil {
+				t.Fatalf("%s: the checker passed %s but encoding/json says %v", typ, doc, err)
+			}
+		}
+	})
+}
