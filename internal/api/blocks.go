@@ -69,10 +69,16 @@ type blockDocumentUpdate struct {
 
 func (blockDocumentUpdate) strictAction() {}
 
-// includeSecrets reads the include_secrets query flag.
-func includeSecrets(r *http.Request) bool {
-	v := strings.ToLower(r.URL.Query().Get("include_secrets"))
-	return v == "true" || v == "1" || v == "yes" || v == "on"
+// includeSecrets reads the include_secrets query flag with pydantic v1's
+// bool rules: anything else is a 422, not a quiet false.
+func includeSecrets(r *http.Request) (bool, error) {
+	switch strings.ToLower(r.URL.Query().Get("include_secrets")) {
+	case "", "0", "off", "f", "false", "n", "no":
+		return false, nil
+	case "1", "on", "t", "true", "y", "yes":
+		return true, nil
+	}
+	return false, invalid(nil, fieldError{Loc: []any{"query", "include_secrets"}, Msg: "value could not be parsed to a boolean", Type: "type_error.bool"})
 }
 
 func (s *Server) registerBlockRoutes() {
@@ -180,6 +186,10 @@ func (s *Server) registerBlockTypeRoutes() {
 		return noContent(w)
 	})
 	s.handle("GET /block_types/slug/{slug}/block_documents", "Block types", "Block documents of a block type", func(w http.ResponseWriter, r *http.Request) error {
+		secrets, err := includeSecrets(r)
+		if err != nil {
+			return err
+		}
 		bt, err := s.store.GetBlockTypeBySlug(r.Context(), r.PathValue("slug"))
 		if err != nil {
 			return err
@@ -191,9 +201,13 @@ func (s *Server) registerBlockTypeRoutes() {
 		if err != nil {
 			return err
 		}
-		return s.writeDocuments(w, r, recs, includeSecrets(r))
+		return s.writeDocuments(w, r, recs, secrets)
 	})
 	s.handle("GET /block_types/slug/{slug}/block_documents/name/{name}", "Block types", "Read a block document by type slug and name", func(w http.ResponseWriter, r *http.Request) error {
+		secrets, err := includeSecrets(r)
+		if err != nil {
+			return err
+		}
 		bt, err := s.store.GetBlockTypeBySlug(r.Context(), r.PathValue("slug"))
 		if err != nil {
 			return err
@@ -202,10 +216,10 @@ func (s *Server) registerBlockTypeRoutes() {
 		if err != nil {
 			return err
 		}
-		if err := s.allowSecrets(r, includeSecrets(r)); err != nil {
+		if err := s.allowSecrets(r, secrets); err != nil {
 			return err
 		}
-		doc, err := s.assembleDocument(r.Context(), rec, includeSecrets(r), 0)
+		doc, err := s.assembleDocument(r.Context(), rec, secrets, 0)
 		if err != nil {
 			return err
 		}
@@ -398,6 +412,10 @@ func (s *Server) registerBlockDocumentRoutes() {
 		return s.writeDocuments(w, r, recs, secrets != nil && *secrets)
 	})
 	s.handle("GET /block_documents/{id}", "Block documents", "Read a block document", func(w http.ResponseWriter, r *http.Request) error {
+		secrets, err := includeSecrets(r)
+		if err != nil {
+			return err
+		}
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -406,10 +424,10 @@ func (s *Server) registerBlockDocumentRoutes() {
 		if err != nil {
 			return err
 		}
-		if err := s.allowSecrets(r, includeSecrets(r)); err != nil {
+		if err := s.allowSecrets(r, secrets); err != nil {
 			return err
 		}
-		doc, err := s.assembleDocument(r.Context(), rec, includeSecrets(r), 0)
+		doc, err := s.assembleDocument(r.Context(), rec, secrets, 0)
 		if err != nil {
 			return err
 		}

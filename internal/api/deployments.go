@@ -124,6 +124,7 @@ func (b *deploymentBody) validateCommon(body []byte) error {
 	var errs []fieldError
 	errs = append(errs, objectField(b.Parameters, "parameters")...)
 	errs = append(errs, objectField(b.InfraOverrides, "infra_overrides")...)
+	errs = append(errs, objectField(b.ParameterOpenAPISchema, "parameter_openapi_schema")...)
 	if present(b.Schedule) && !isNull(b.Schedule) {
 		sc, err := schedule.Parse(b.Schedule)
 		var ve *schedule.ValidationError

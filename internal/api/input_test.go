@@ -77,6 +77,18 @@ func TestStrictInput(t *testing.T) {
 		{"block type slug in capitals", "POST", "/api/block_types/", map[string]any{"name": "B", "slug": "Big"}, []any{"body", "slug"}, "value_error"},
 		// Found by the fuzz target: encoding/json fills limit from "LIMIT".
 		{"a key in other case is checked as its field", "POST", "/api/work_queues/00000000-0000-0000-0000-000000000001/get_runs", map[string]any{"LIMIT": 500}, []any{"body", "LIMIT"}, "value_error.number.not_le"},
+		// Finding F9: nulls for fields 2.7 does not declare Optional.
+		{"null untrackable_result", "POST", missingRun + "/set_state", map[string]any{"state": map[string]any{"type": "FAILED", "state_details": map[string]any{"untrackable_result": nil}}}, []any{"body", "state", "state_details", "untrackable_result"}, "type_error.none.not_allowed"},
+		{"null retry_delay_seconds", "PATCH", missingRun, map[string]any{"empirical_policy": map[string]any{"retry_delay_seconds": nil}}, []any{"body", "empirical_policy", "retry_delay_seconds"}, "type_error.none.not_allowed"},
+		{"null queue filter tag", "POST", "/api/work_queues/", map[string]any{"name": "q", "filter": map[string]any{"tags": []any{nil}}}, []any{"body", "filter", "tags", 0}, "type_error.none.not_allowed"},
+		// Findings F10/F13: filter operators are and_/or_.
+		{"unknown filter operator", "POST", "/api/flows/filter", map[string]any{"flows": map[string]any{"operator": "xor_"}}, []any{"body", "flows", "operator"}, "type_error.enum"},
+		{"filter operator a number", "POST", "/api/task_runs/count", map[string]any{"task_runs": map[string]any{"tags": map[string]any{"operator": 1}}}, []any{"body", "task_runs", "tags", "operator"}, "type_error.str"},
+		{"log sort a number", "POST", "/api/logs/filter", map[string]any{"sort": 1}, []any{"body", "sort"}, "type_error.str"},
+		// Finding F12.
+		{"parameter schema a list", "POST", "/api/deployments/", map[string]any{"name": "d", "flow_id": "00000000-0000-0000-0000-000000000001", "parameter_openapi_schema": []any{nil}}, []any{"body", "parameter_openapi_schema"}, "type_error.dict"},
+		// Finding F14.
+		{"include_secrets not a bool", "GET", "/api/block_documents/00000000-0000-0000-0000-000000000001?include_secrets=abc", nil, []any{"query", "include_secrets"}, "type_error.bool"},
 		{"block type logo a list", "POST", "/api/block_types/", map[string]any{"name": "b", "slug": "b", "logo_url": []int{1}}, []any{"body", "logo_url"}, "type_error.str"},
 		{"concurrency limit a string", "POST", "/api/concurrency_limits/", map[string]any{"tag": "t", "concurrency_limit": "1"}, []any{"body", "concurrency_limit"}, "type_error.integer"},
 		{"log level a float", "POST", "/api/logs/", []any{map[string]any{"name": "n", "level": 2.5, "message": "m", "timestamp": "2023-01-01T00:00:00Z", "flow_run_id": "00000000-0000-0000-0000-000000000001"}}, []any{"body", 0, "level"}, "type_error.integer"},
@@ -130,16 +142,15 @@ func TestStrictInput(t *testing.T) {
 	}
 }
 
-// Nulls inside the domain models (retry policies, state details, queue
-// filters) keep their old meaning: the stock client sends them for fields
-// 2.7 declares Optional, which the Go field types do not all say.
+// Nulls inside the domain models are taken where 2.7 declares the field
+// Optional (the stock client sends some of them).
 func TestNullsInsideDomainModels(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	flow := b.must(201, "POST", "/api/flows/", map[string]any{"name": "f"})
 	b.must(201, "POST", "/api/flow_runs/", map[string]any{"flow_id": flow["id"],
 		"empirical_policy": map[string]any{"resuming": nil, "pause_keys": nil, "max_retries": 0, "retry_delay_seconds": 0.0},
-		"state":            map[string]any{"type": "SCHEDULED", "state_details": map[string]any{"untrackable_result": nil}}})
+		"state":            map[string]any{"type": "SCHEDULED", "state_details": map[string]any{"cache_key": nil, "scheduled_time": nil}}})
 	b.must(201, "POST", "/api/work_queues/", map[string]any{"name": "q", "filter": map[string]any{"tags": nil, "deployment_ids": nil}})
 }
 

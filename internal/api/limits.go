@@ -86,7 +86,7 @@ type structSpec struct {
 	order  []*fieldSpec
 	strict bool
 	// exact: a request type of this package or a store filter, whose Go
-	// types say where null is allowed (see checker.lenient).
+	// types and tags say where null is allowed (see domainNullable).
 	exact bool
 }
 
@@ -130,6 +130,9 @@ func addFields(sp *structSpec, t reflect.Type) {
 		if v, ok := f.Tag.Lookup("nullable"); ok {
 			b := v == "true"
 			fs.nullable = &b
+		} else if !sp.exact {
+			b := domainNullable(t, name, f.Type)
+			fs.nullable = &b
 		}
 		sp.order = append(sp.order, fs)
 		sp.fields[name] = fs
@@ -137,6 +140,52 @@ func addFields(sp *structSpec, t reflect.Type) {
 	for _, e := range embedded {
 		addFields(sp, e)
 	}
+}
+
+// optionalDomainFields are the fields of domain models (internal/core)
+// that 2.7 declares Optional although their Go type is a plain value.
+var optionalDomainFields = map[reflect.Type]map[string]bool{
+	reflect.TypeOf(core.FlowRunPolicy{}): {"resuming": true},
+}
+
+// domainNullable says whether a field of a domain model (a struct outside
+// this package and the store, whose types carry no tags) takes a null.
+// pydantic v1 refuses null for a field that is not Optional; in these
+// models a plain Go scalar is such a field (Optional ones are pointers,
+// or listed in optionalDomainFields), while their lists, maps and structs
+// are Optional in 2.7 (tags, pause_keys, deployment_ids).
+func domainNullable(owner reflect.Type, name string, t reflect.Type) bool {
+	if optionalDomainFields[owner][name] {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64, reflect.String:
+		return false
+	}
+	return true
+}
+
+// enumType is jsonschema-go's Enum interface: a string type that lists
+// its values (store.Operator), read by the document and the checker alike.
+type enumType interface{ Enum() []any }
+
+var enumCache sync.Map // reflect.Type -> []string
+
+// typeEnum lists the values of a string type implementing enumType.
+func typeEnum(t reflect.Type) []string {
+	if v, ok := enumCache.Load(t); ok {
+		return v.([]string)
+	}
+	var out []string
+	if e, ok := reflect.Zero(t).Interface().(enumType); ok {
+		for _, v := range e.Enum() {
+			out = append(out, fmt.Sprint(v))
+		}
+	}
+	enumCache.Store(t, out)
+	return out
 }
 
 // fold finds the field encoding/json would decode key into when no field
@@ -256,12 +305,6 @@ type checker struct {
 	errs []fieldError
 	// strictAll makes every nested struct reject unknown keys (filters).
 	strictAll bool
-	// lenient counts the domain structs (internal/core) being walked: their
-	// Go field types do not say which fields 2.7 declares Optional, so a
-	// null in them keeps encoding/json's meaning (no value) rather than be
-	// refused. The request types of this package and the store's filters say
-	// it exactly (pointer or `nullable` tag), and are held to it.
-	lenient int
 }
 
 // checkJSON validates raw (valid JSON) against type t. loc is under "body".
@@ -395,8 +438,12 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 	switch t.Kind() {
 	case reflect.String:
 		s, ok := c.str(raw, loc, r)
-		if ok && len(r.enum) > 0 && !containsStr(r.enum, s) {
-			c.enumError(loc, r.enum)
+		enum := r.enum
+		if len(enum) == 0 {
+			enum = typeEnum(t)
+		}
+		if ok && len(enum) > 0 && !containsStr(enum, s) {
+			c.enumError(loc, enum)
 		}
 		if ok && r.format != "" {
 			c.format(s, r.format, loc)
@@ -480,7 +527,7 @@ func (c *checker) value(raw []byte, t reflect.Type, r rules, loc []any) {
 // member checks one object member or list item, first for null.
 func (c *checker) member(raw []byte, t reflect.Type, r rules, nullable *bool, required bool, loc []any) {
 	if len(raw) > 0 && raw[0] == 'n' {
-		ok := nullableType(t) && !required || c.lenient > 0
+		ok := nullableType(t) && !required
 		if nullable != nil {
 			ok = *nullable
 		}
@@ -494,10 +541,6 @@ func (c *checker) member(raw []byte, t reflect.Type, r rules, nullable *bool, re
 
 func (c *checker) object(raw []byte, t reflect.Type, loc []any) {
 	sp := specOf(t)
-	if !sp.exact {
-		c.lenient++
-		defer func() { c.lenient-- }()
-	}
 	members, _ := objectMembers(raw)
 	seen := make(map[string]bool, len(members))
 	for _, m := range members {

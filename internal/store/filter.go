@@ -30,6 +30,10 @@ const (
 	Or  Operator = "or_"
 )
 
+// Enum lists the operators (jsonschema-go's Enum interface: the OpenAPI
+// document and the API's validator both read it).
+func (Operator) Enum() []any { return []any{And, Or} }
+
 // IsOr reports whether o selects OR-combination.
 func (o *Operator) IsOr() bool { return o != nil && *o == Or }
 
