@@ -226,7 +226,7 @@ func (s *Server) serveChecked(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	s.route(w, r)
 	// The mux sets the matched pattern on r; the access log and the
 	// metrics label the request with it, never with the raw path.
 	setRoute(r, r.Pattern)
