@@ -346,7 +346,7 @@ func (s *Server) registerDeploymentRoutes() {
 
 func deploymentNotFound(err error) error {
 	if core.IsNotFound(err) {
-		return core.Errorf(core.ENotFound, "Deployment not found.")
+		return core.Errorf(core.ENotFound, "Deployment not found") // 2.7.12's words, no full stop
 	}
 	return err
 }

@@ -95,11 +95,25 @@ func (s *Server) registerTaskRunRoutes() {
 	})
 	s.handle("POST /task_runs/count", "Task Runs", "Count task runs", s.countRoute(s.store.CountTaskRuns))
 	s.handle("POST /task_runs/history", "Task Runs", "Task run counts by state over time", s.historyRoute(s.taskRunTimings))
-	s.handle("GET /task_runs/{id}", "Task Runs", "Read a task run", getByID(s.store.GetTaskRun, s.taskRunOut))
+	s.handle("GET /task_runs/{id}", "Task Runs", "Read a task run", getByID(func(ctx context.Context, id uuid.UUID) (*core.TaskRun, error) {
+		r, err := s.store.GetTaskRun(ctx, id)
+		return r, taskNotFound(err)
+	}, s.taskRunOut))
 	s.handle("POST /task_runs/filter", "Task Runs", "Query task runs", runListRoute(s, store.TaskRunSorts, "ID_DESC",
 		func(ctx context.Context, f store.RunFilters, sort store.TaskRunSort, p store.Page) ([]*core.TaskRun, error) {
 			return s.store.ListTaskRuns(ctx, &store.TaskRunQuery{RunFilters: f, Sort: sort, Page: p})
 		}, s.taskRunOut))
-	s.handle("DELETE /task_runs/{id}", "Task Runs", "Delete a task run", deleteByID(s.store.DeleteTaskRun))
+	s.handle("DELETE /task_runs/{id}", "Task Runs", "Delete a task run", deleteByID(func(ctx context.Context, id uuid.UUID) error {
+		return taskNotFound(s.store.DeleteTaskRun(ctx, id))
+	}))
 	s.handle("POST /task_runs/{id}/set_state", "Task Runs", "Propose a state for a task run (orchestrated)", s.setStateRoute(s.orch.SetTaskRunState))
+}
+
+// taskNotFound words a missing task run as 2.7.12's read and delete routes
+// do ("Task not found").
+func taskNotFound(err error) error {
+	if core.IsNotFound(err) {
+		return core.Errorf(core.ENotFound, "Task not found")
+	}
+	return err
 }

@@ -673,10 +673,6 @@ EXPECTED = [
       ERRORS_H2 + ": 2.7.12's set_state 404 is {'exception_message': '<Flow|Task> run with id <id> "
       "not found'}"),
     E("*.set.404", "$.exception_message", "missing-in-orrery", ERRORS_H2),
-    E("tr.*.404", "$.detail", "value", ERRORS_H2 + ": 2.7.12 says 'Task not found'"),
-    E("dep.*.404", "$.detail", "value",
-      ERRORS_H2 + ": 2.7.12 says 'Deployment not found' without a full stop on read, "
-      "read-by-name, create_flow_run and delete"),
     E("wq.get_runs.404", "$.exception_message", "value",
       ERRORS_H2 + ": 2.7.12 says 'Work queue with id <id> not found.'"),
     E("bs.create.404", "$.detail", "value", ERRORS_H2 + ": 2.7.12 says 'Block type <id> not found.'"),
