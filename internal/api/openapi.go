@@ -168,9 +168,6 @@ const int64Marker = "x-orrery-int64"
 // nullBodyMarker carries opDoc.nullBody to finish.
 const nullBodyMarker = "x-orrery-null-body"
 
-// requiresMarker carries opDoc.requires to finish.
-const requiresMarker = "x-orrery-requires"
-
 // nullMarker marks nullBody's schema, which finish rewrites as 3.0's
 // "exactly null".
 const nullMarker = "x-orrery-null"
@@ -292,6 +289,19 @@ func interceptProp(p jsonschema.InterceptPropParams) error {
 		*p.PropertySchema = jsonschema.Schema{}
 		p.PropertySchema.WithAllOf(ref.ToSchemaOrBool()).WithExtraPropertiesItem(nullableMarker, true)
 	}
+	if owner := domainOwner(p); owner != nil && !hasNullable {
+		// A domain model's field (internal/core: no tags) takes null as
+		// the checker does (domainNullable, after 2.7's Optional fields).
+		if !domainNullable(owner, p.Name, p.Field.Type) {
+			p.PropertySchema.RemoveType(jsonschema.Null)
+		} else if p.PropertySchema.Ref != nil {
+			ref := *p.PropertySchema
+			*p.PropertySchema = jsonschema.Schema{}
+			p.PropertySchema.WithAllOf(ref.ToSchemaOrBool()).WithExtraPropertiesItem(nullableMarker, true)
+		} else if len(p.PropertySchema.AllOf) == 0 && p.PropertySchema.ExtraProperties[nullableMarker] != true {
+			p.PropertySchema.AddType(jsonschema.Null)
+		}
+	}
 	if ft.Kind() == reflect.Struct && ft.Name() == "" && p.ParentSchema != nil && p.ParentSchema.ReflectType != nil && isStrict(derefType(p.ParentSchema.ReflectType)) {
 		// An inline object of a strict model (a filter's "type", "level"...)
 		// is strict too.
@@ -327,6 +337,20 @@ func interceptProp(p jsonschema.InterceptPropParams) error {
 		}
 	}
 	return nil
+}
+
+// domainOwner is the domain model (a struct outside this package and the
+// store, as the checker's specOf tells them) p is a field of, or nil.
+func domainOwner(p jsonschema.InterceptPropParams) reflect.Type {
+	if p.ParentSchema == nil || p.ParentSchema.ReflectType == nil {
+		return nil
+	}
+	t := derefType(p.ParentSchema.ReflectType)
+	pkg := t.PkgPath()
+	if t.Kind() != reflect.Struct || pkg == "" || strings.HasSuffix(pkg, "/internal/api") || strings.HasSuffix(pkg, "/internal/store") {
+		return nil
+	}
+	return t
 }
 
 // defName names component schemas after their Go types, without package
@@ -435,9 +459,6 @@ func (s *Server) openAPI() (map[string]any, error) {
 		ext := map[string]any{}
 		if !open {
 			ext["x-orrery-scope"] = string(auth.RequiredScope(rt.method, rt.path))
-		}
-		if len(d.requires) > 0 {
-			ext[requiresMarker] = d.requires
 		}
 		if d.bodyMayBeNull {
 			ext[nullBodyMarker] = true
@@ -570,15 +591,6 @@ func finish(doc map[string]any, routes []route, ext map[string]map[string]any, n
 					}
 					continue
 				}
-				if k == requiresMarker {
-					// This route requires members its shared body type
-					// leaves optional.
-					if c, ok := docPath(o, "requestBody", "content", "application/json").(map[string]any); ok {
-						c["schema"] = map[string]any{"allOf": []any{c["schema"], map[string]any{"required": v}}}
-						o["requestBody"].(map[string]any)["required"] = true
-					}
-					continue
-				}
 				o[k] = v
 			}
 			for _, st := range nulls[strings.ToUpper(m)+" "+p] {
@@ -690,6 +702,12 @@ func markNullable(v any) {
 			if _, ok := v["maximum"]; !ok {
 				v["maximum"] = json.Number(strconv.FormatInt(math.MaxInt64, 10))
 			}
+		}
+		if e, ok := v["enum"].([]any); ok && v["nullable"] == true && !slices.Contains(e, nil) {
+			// OpenAPI 3.0.3: a nullable enum lists null among its values,
+			// else null is not one of them (what the checker takes: a
+			// null sort or operator that 2.7 reads as its default).
+			v["enum"] = append(e, nil)
 		}
 		if _, ok := v[nullMarker]; ok {
 			clear(v)

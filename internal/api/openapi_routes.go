@@ -18,15 +18,14 @@ import (
 // route of a kind shares (400, 401/403, 404, 413, 422) are added by
 // errorStatuses; errs lists the route's own.
 type opDoc struct {
-	body          any      // the request body the handler decodes (nil: none read)
-	query         any      // a struct whose `query` tags are the query parameters
-	ok            []int    // success statuses
-	resp          any      // the success body (unused for 204)
-	errs          []int    // route-specific error statuses
-	legacy404     bool     // 404 has 2.7's {"exception_message"} body, not {"detail"}
-	bodyMayBeNull bool     // the body may be JSON null (read as {}, as 2.7 reads its all-optional bodies)
-	null400       bool     // 400 may also be 2.7's bare 400 with a null body
-	requires      []string // body members this route requires beyond the type's own (a create sharing its update's type)
+	body          any   // the request body the handler decodes (nil: none read)
+	query         any   // a struct whose `query` tags are the query parameters
+	ok            []int // success statuses
+	resp          any   // the success body (unused for 204)
+	errs          []int // route-specific error statuses
+	legacy404     bool  // 404 has 2.7's {"exception_message"} body, not {"detail"}
+	bodyMayBeNull bool  // the body may be JSON null (read as {}, as 2.7 reads its all-optional bodies)
+	null400       bool  // 400 may also be 2.7's bare 400 with a null body
 }
 
 // Filter and paging bodies. The handlers read these keys one at a time
@@ -251,7 +250,7 @@ var routeDocs = map[string]opDoc{
 	"PATCH /block_documents/{id}":                              {body: blockDocumentUpdate{}, ok: noBody, errs: []int{http.StatusConflict}},
 
 	// Deployments
-	"POST /deployments/":                                  {body: deploymentBody{}, ok: okCreated, resp: core.Deployment{}, errs: []int{http.StatusConflict, http.StatusNotFound}},
+	"POST /deployments/":                                  {body: deploymentCreate{}, ok: okCreated, resp: core.Deployment{}, errs: []int{http.StatusConflict, http.StatusNotFound}},
 	"PATCH /deployments/{id}":                             {body: deploymentBody{}, ok: noBody, errs: []int{http.StatusConflict}},
 	"GET /deployments/name/{flow_name}/{deployment_name}": {ok: okOnly, resp: core.Deployment{}},
 	"GET /deployments/{id}":                               {ok: okOnly, resp: core.Deployment{}},
@@ -265,7 +264,7 @@ var routeDocs = map[string]opDoc{
 	"GET /deployments/{id}/work_queue_check":              {ok: okOnly, resp: []core.WorkQueue{}},
 
 	// Work queues
-	"POST /work_queues/":              {body: workQueueBody{}, requires: []string{"name"}, ok: created1, resp: core.WorkQueue{}, errs: []int{http.StatusConflict}},
+	"POST /work_queues/":              {body: workQueueCreate{}, ok: created1, resp: core.WorkQueue{}, errs: []int{http.StatusConflict}},
 	"PATCH /work_queues/{id}":         {body: workQueueBody{}, ok: noBody, errs: []int{http.StatusConflict}},
 	"GET /work_queues/{id}":           {ok: okOnly, resp: core.WorkQueue{}},
 	"POST /work_queues/filter":        {body: workQueueFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.WorkQueue{}},
@@ -294,26 +293,10 @@ var crossFieldRules = map[reflect.Type]func(*jsonschema.Schema){
 	},
 }
 
-// Name rules the handlers check (checkName, slugPattern) that have no tag
-// yet; pattern tags on the request structs would make these redundant.
-const (
-	namePattern = `^[^/%&><]*$`
-	slugRegexp  = `^[a-z0-9-]*$`
-)
-
-func pattern(re string) func(*jsonschema.Schema) {
-	return func(s *jsonschema.Schema) { s.WithPattern(re) }
-}
-
 // fieldRules adds a field's bounds where its struct carries no tag for them
-// (types outside this package, rules still in validate methods).
+// (types outside this package whose rule lives in a validate method).
 var fieldRules = map[reflect.Type]map[string]func(*jsonschema.Schema){
-	reflect.TypeOf(core.TaskRunPolicy{}):  {"retry_jitter_factor": func(s *jsonschema.Schema) { s.WithMinimum(0) }},
-	reflect.TypeOf(flowCreate{}):          {"name": pattern(namePattern)},
-	reflect.TypeOf(deploymentBody{}):      {"name": pattern(namePattern)},
-	reflect.TypeOf(workQueueBody{}):       {"name": pattern(namePattern)},
-	reflect.TypeOf(blockTypeCreate{}):     {"name": pattern(namePattern), "slug": pattern(slugRegexp)},
-	reflect.TypeOf(blockDocumentCreate{}): {"name": pattern(slugRegexp)},
+	reflect.TypeOf(core.TaskRunPolicy{}): {"retry_jitter_factor": func(s *jsonschema.Schema) { s.WithMinimum(0) }},
 }
 
 // nullOrHTTPError is the 400 of the database routes: 2.7's bare 400 (body

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -272,6 +273,38 @@ func TestOpenAPIContent(t *testing.T) {
 			return nil
 		}, true},
 		{"logs body is a list", func() any { return reqSchema("post", "/api/logs/")["type"] }, "array"},
+		// The document states what the checker takes (schemathesis ST201).
+		{"deployment create requires flow_id", func() any {
+			r, _ := reqSchema("post", "/api/deployments/")["required"].([]any)
+			return slices.Contains(r, any("flow_id")) && slices.Contains(r, any("name"))
+		}, true},
+		{"work queue create requires name", func() any {
+			r, _ := reqSchema("post", "/api/work_queues/")["required"].([]any)
+			return slices.Contains(r, any("name"))
+		}, true},
+		{"filter operator is not nullable (2.7: operator: Operator = and_)", func() any {
+			return docField(schemas, "TagsFilter", "properties", "operator", "nullable")
+		}, nil},
+		{"resuming is nullable (2.7: Optional[bool])", func() any {
+			return docField(schemas, "FlowRunPolicy", "properties", "resuming", "nullable")
+		}, true},
+		{"optional[string] is a nullable string", func() any {
+			p := docField(reqSchema("patch", "/api/deployments/{id}"), "properties", "description")
+			return docField(p, "type") == "string" && docField(p, "nullable") == true
+		}, true},
+		{"a nullable enum lists null (2.7 reads a null sort as its default)", func() any {
+			e, _ := docField(reqSchema("post", "/api/flow_runs/filter"), "properties", "sort", "enum").([]any)
+			return slices.Contains(e, nil)
+		}, true},
+		{"a domain model's list takes null as the checker does (2.7: Optional[set])", func() any {
+			return docField(schemas, "FlowRunPolicy", "properties", "pause_keys", "nullable")
+		}, true},
+		{"a domain model's plain scalar is not nullable", func() any {
+			return docField(schemas, "FlowRunPolicy", "properties", "max_retries", "nullable")
+		}, nil},
+		{"a flow name may be empty (2.7.12 takes \"\")", func() any {
+			return docField(reqSchema("post", "/api/flows/"), "properties", "name", "minLength")
+		}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,7 +70,7 @@ type BlockTypeFilter struct {
 
 // BlockSchemaFilter is the 2.7 BlockSchemaFilter.
 type BlockSchemaFilter struct {
-	Operator          *Operator `json:"operator"`
+	Operator          *Operator `json:"operator" nullable:"false"`
 	BlockTypeID       *IDFilter `json:"block_type_id"`
 	BlockCapabilities *struct {
 		All *[]string `json:"all_"`
@@ -81,7 +81,7 @@ type BlockSchemaFilter struct {
 
 // BlockDocumentFilter is the 2.7 BlockDocumentFilter.
 type BlockDocumentFilter struct {
-	Operator    *Operator        `json:"operator"`
+	Operator    *Operator        `json:"operator" nullable:"false"`
 	ID          *IDFilter        `json:"id"`
 	IsAnonymous *BoolFilter      `json:"is_anonymous"`
 	BlockTypeID *IDFilter        `json:"block_type_id"`

@@ -63,7 +63,7 @@ type WorkQueueStore interface {
 
 // WorkQueueFilter is the 2.7 WorkQueueFilter.
 type WorkQueueFilter struct {
-	Operator *Operator   `json:"operator"`
+	Operator *Operator   `json:"operator" nullable:"false"`
 	ID       *IDFilter   `json:"id"`
 	Name     *NameFilter `json:"name"`
 }

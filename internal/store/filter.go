@@ -52,21 +52,21 @@ type NameFilter struct {
 
 // TagsFilter filters on a tag list.
 type TagsFilter struct {
-	Operator *Operator `json:"operator"`
+	Operator *Operator `json:"operator" nullable:"false"`
 	All      *[]string `json:"all_" maxItems:"10000" itemMaxLength:"1024"`
 	IsNull   *bool     `json:"is_null_"`
 }
 
 // OptIDFilter filters on an optional id (deployment_id, parent_task_run_id).
 type OptIDFilter struct {
-	Operator *Operator    `json:"operator"`
+	Operator *Operator    `json:"operator" nullable:"false"`
 	Any      *[]uuid.UUID `json:"any_" maxItems:"10000"`
 	IsNull   *bool        `json:"is_null_"`
 }
 
 // OptStringFilter filters on an optional string (work_queue_name).
 type OptStringFilter struct {
-	Operator *Operator `json:"operator"`
+	Operator *Operator `json:"operator" nullable:"false"`
 	Any      *[]string `json:"any_" maxItems:"10000" itemMaxLength:"1024"`
 	IsNull   *bool     `json:"is_null_"`
 }
@@ -78,7 +78,7 @@ type StringAnyFilter struct {
 
 // StateFilter filters on the current state's type and name.
 type StateFilter struct {
-	Operator *Operator `json:"operator"`
+	Operator *Operator `json:"operator" nullable:"false"`
 	Type     *struct {
 		Any *[]core.StateType `json:"any_"`
 	} `json:"type"`
@@ -99,7 +99,7 @@ type BoolFilter struct {
 
 // FlowFilter is the 2.7 FlowFilter.
 type FlowFilter struct {
-	Operator *Operator   `json:"operator"`
+	Operator *Operator   `json:"operator" nullable:"false"`
 	ID       *IDFilter   `json:"id"`
 	Name     *NameFilter `json:"name"`
 	Tags     *TagsFilter `json:"tags"`
@@ -107,7 +107,7 @@ type FlowFilter struct {
 
 // FlowRunFilter is the 2.7 FlowRunFilter.
 type FlowRunFilter struct {
-	Operator               *Operator        `json:"operator"`
+	Operator               *Operator        `json:"operator" nullable:"false"`
 	ID                     *IDFilter        `json:"id"`
 	Name                   *NameFilter      `json:"name"`
 	Tags                   *TagsFilter      `json:"tags"`
@@ -124,7 +124,7 @@ type FlowRunFilter struct {
 
 // TaskRunFilter is the 2.7 TaskRunFilter.
 type TaskRunFilter struct {
-	Operator    *Operator    `json:"operator"`
+	Operator    *Operator    `json:"operator" nullable:"false"`
 	ID          *IDFilter    `json:"id"`
 	Name        *NameFilter  `json:"name"`
 	Tags        *TagsFilter  `json:"tags"`
@@ -137,7 +137,7 @@ type TaskRunFilter struct {
 
 // DeploymentFilter is the 2.7 DeploymentFilter.
 type DeploymentFilter struct {
-	Operator         *Operator        `json:"operator"`
+	Operator         *Operator        `json:"operator" nullable:"false"`
 	ID               *IDFilter        `json:"id"`
 	Name             *NameFilter      `json:"name"`
 	IsScheduleActive *BoolFilter      `json:"is_schedule_active"`
@@ -147,7 +147,7 @@ type DeploymentFilter struct {
 
 // LogFilter is the 2.7 LogFilter.
 type LogFilter struct {
-	Operator *Operator `json:"operator"`
+	Operator *Operator `json:"operator" nullable:"false"`
 	Level    *struct {
 		Ge *int `json:"ge_"`
 		Le *int `json:"le_"`

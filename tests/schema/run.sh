@@ -85,10 +85,14 @@ common=(--seed "$seed" --workers "$workers" --generation-database none --no-colo
   --suppress-health-check all --request-timeout 30
   -H "Authorization: Bearer $key" -H "X-PREFECT-API-VERSION: 0.8.4")
 st=("$st" --config-file "$here/schemathesis.toml")
+# Runs 1 and 3 name no --checks: schemathesis then runs every check, and the
+# per-operation relaxations in schemathesis.toml apply. (`--checks all` marks
+# every check as chosen on the command line, which outranks the file's
+# per-operation `enabled = false` in schemathesis 4.32.5.)
 
 start=$(date +%s)
 echo "== schemathesis 1/2: Orrery's /api/openapi.json, all checks, $examples examples per operation, seed $seed"
-"${st[@]}" run "$base/api/openapi.json" --checks all --max-examples "$examples" --exclude-operation-id delete_api_keys_id \
+"${st[@]}" run "$base/api/openapi.json" --max-examples "$examples" --exclude-operation-id delete_api_keys_id \
   --report junit --report-junit-path "$report/orrery.xml" "${common[@]}" "$@"
 rc1=$?
 echo "== run 1: exit $rc1 after $(($(date +%s) - start)) s"
@@ -107,7 +111,7 @@ rc2=$?
 echo "== run 2: exit $rc2 after $(($(date +%s) - start)) s"
 
 echo "== schemathesis 1/2, last operation: DELETE /api/api_keys/{id}"
-"${st[@]}" run "$base/api/openapi.json" --checks all --max-examples "$examples" --include-operation-id delete_api_keys_id \
+"${st[@]}" run "$base/api/openapi.json" --max-examples "$examples" --include-operation-id delete_api_keys_id \
   --report junit --report-junit-path "$report/orrery-api-key-revoke.xml" "${common[@]}" "$@"
 rc3=$?
 if ((rc1 != 0 || rc2 != 0 || rc3 != 0)); then
