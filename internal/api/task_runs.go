@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -36,7 +37,10 @@ func (t *taskRunCreate) validate() []fieldError {
 		errs = append(errs, fieldError{Loc: []any{"body", "cache_key"}, Msg: "Cache key exceeded maximum allowed length of 2000 characters.", Type: "value_error"})
 	}
 	if t.EmpiricalPolicy != nil {
-		if d := t.EmpiricalPolicy.Delays(); len(d) > 50 {
+		if !retryDelayShape(t.EmpiricalPolicy.RetryDelay) {
+			// 2.7: Union[None, int, List[int]]; anything else was stored as null.
+			errs = append(errs, fieldError{Loc: []any{"body", "empirical_policy", "retry_delay"}, Msg: "value is not a valid integer or list of integers", Type: "type_error"})
+		} else if d := t.EmpiricalPolicy.Delays(); len(d) > 50 {
 			errs = append(errs, fieldError{Loc: []any{"body", "empirical_policy", "retry_delay"}, Msg: "Can not configure more than 50 retry delays per task.", Type: "value_error"})
 		}
 		if j := t.EmpiricalPolicy.RetryJitterFactor; j != nil && *j < 0 {
@@ -44,6 +48,17 @@ func (t *taskRunCreate) validate() []fieldError {
 		}
 	}
 	return errs
+}
+
+// retryDelayShape reports whether raw is absent, null, a number or a list
+// of numbers: the shapes TaskRunPolicy.Delays reads.
+func retryDelayShape(raw json.RawMessage) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	var one float64
+	var many []float64
+	return json.Unmarshal(raw, &one) == nil || json.Unmarshal(raw, &many) == nil
 }
 
 type taskRunUpdate struct {
