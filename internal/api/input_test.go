@@ -87,6 +87,7 @@ func TestStrictInput(t *testing.T) {
 		{"log sort a number", "POST", "/api/logs/filter", map[string]any{"sort": 1}, []any{"body", "sort"}, "type_error.str"},
 		// 2.7: retry_delay is Union[None, int, List[int]] (was stored as null).
 		{"task retry_delay a list of objects", "POST", "/api/task_runs/", map[string]any{"flow_run_id": "00000000-0000-0000-0000-000000000001", "task_key": "k", "dynamic_key": "0", "empirical_policy": map[string]any{"retry_delay": []any{map[string]any{}}}}, []any{"body", "empirical_policy", "retry_delay"}, "type_error"},
+		{"task retry_delay a null item", "POST", "/api/task_runs/", map[string]any{"flow_run_id": "00000000-0000-0000-0000-000000000001", "task_key": "k", "dynamic_key": "0", "empirical_policy": map[string]any{"retry_delay": []any{1, nil}}}, []any{"body", "empirical_policy", "retry_delay"}, "type_error"},
 		// 2.7: operator: Operator = Field(default=and_), not Optional.
 		{"null filter operator", "POST", "/api/flow_runs/filter", map[string]any{"task_runs": map[string]any{"tags": map[string]any{"operator": nil}}}, []any{"body", "task_runs", "tags", "operator"}, "type_error.none.not_allowed"},
 		{"null block schema operator", "POST", "/api/block_schemas/filter", map[string]any{"block_schemas": map[string]any{"operator": nil}}, []any{"body", "block_schemas", "operator"}, "type_error.none.not_allowed"},

@@ -57,8 +57,19 @@ func retryDelayShape(raw json.RawMessage) bool {
 		return true
 	}
 	var one float64
-	var many []float64
-	return json.Unmarshal(raw, &one) == nil || json.Unmarshal(raw, &many) == nil
+	if json.Unmarshal(raw, &one) == nil {
+		return true
+	}
+	var many []any // not []float64: that reads a null item as 0
+	if json.Unmarshal(raw, &many) != nil {
+		return false
+	}
+	for _, v := range many {
+		if _, ok := v.(float64); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 type taskRunUpdate struct {
