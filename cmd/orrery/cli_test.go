@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,24 @@ func TestFlowRunLsOrder(t *testing.T) {
 	out = mustRun(t, "flow-run", "ls", "--state", "completed")
 	if strings.Contains(out, "early") {
 		t.Fatalf("--state completed listed a scheduled run:\n%s", out)
+	}
+}
+
+// TestHelpListsEverySetting: `orrery --help` promises every ORRERY_*
+// setting; each name declared in shared/config.go must appear in it.
+func TestHelpListsEverySetting(t *testing.T) {
+	src, err := os.ReadFile("../../shared/config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := newRootCmd().Long
+	names := regexp.MustCompile(`"(ORRERY_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(names) < 10 {
+		t.Fatalf("found only %d settings in shared/config.go", len(names))
+	}
+	for _, m := range names {
+		if !regexp.MustCompile(`(^|[^A-Z_])` + m[1] + `([^A-Z_]|$)`).MatchString(help) {
+			t.Errorf("orrery --help does not list %s", m[1])
+		}
 	}
 }

@@ -45,6 +45,12 @@ Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_MAX_BODY_BYTES             request body limit (16 MiB)
   ORRERY_HOME                       state directory (~/.orrery)
   ORRERY_LOG_LEVEL                  debug, info (default), warn, error
+  ORRERY_LOG_FORMAT                 json or text (default: text on a terminal, else json)
+  ORRERY_ALLOWED_HOSTS              extra Host names answered while API keys are off
+                                    (localhost, 127.0.0.1, [::1] and --host always; * any)
+  ORRERY_CORS_ORIGINS               browser origins allowed besides the server's own (* any)
+  ORRERY_READ_TIMEOUT               bound on reading a whole request (60s)
+  ORRERY_WRITE_TIMEOUT              bound on answering a request (120s)
   ORRERY_SERVICE_INTERVAL           how often scheduler, late-runs and crashed-runs run (5s)
   ORRERY_AGENT_DEADLINE             unpolled this long, a queue's claimed runs are Crashed (10m)
   ORRERY_AUTH                       true/false: check API keys (unset: on when --host is not
