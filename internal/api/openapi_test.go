@@ -133,25 +133,13 @@ func TestOpenAPIValidates(t *testing.T) {
 	}
 }
 
-// field walks a decoded JSON document.
-func docField(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
-
 // The document carries what the issue asks for: request schemas with
 // required fields, enums and formats; responses with their statuses and
 // 2.7 error bodies; the version header; the bearer scheme.
 func TestOpenAPIContent(t *testing.T) {
 	t.Parallel()
 	_, _, doc := sharedDoc(t)
-	schemas := docField(doc, "components", "schemas").(map[string]any)
+	schemas := docPath(doc, "components", "schemas").(map[string]any)
 	resolve := func(v any) map[string]any {
 		m, _ := v.(map[string]any)
 		if all, ok := m["allOf"].([]any); ok && len(all) == 1 {
@@ -163,17 +151,17 @@ func TestOpenAPIContent(t *testing.T) {
 		return m
 	}
 	op := func(method, path string) map[string]any {
-		o, _ := docField(doc, "paths", path, method).(map[string]any)
+		o, _ := docPath(doc, "paths", path, method).(map[string]any)
 		if o == nil {
 			t.Fatalf("%s %s not documented", method, path)
 		}
 		return o
 	}
 	reqSchema := func(method, path string) map[string]any {
-		return resolve(docField(op(method, path), "requestBody", "content", "application/json", "schema"))
+		return resolve(docPath(op(method, path), "requestBody", "content", "application/json", "schema"))
 	}
 	respSchema := func(method, path, status string) map[string]any {
-		return resolve(docField(op(method, path), "responses", status, "content", "application/json", "schema"))
+		return resolve(docPath(op(method, path), "responses", status, "content", "application/json", "schema"))
 	}
 
 	tests := []struct {
@@ -181,93 +169,93 @@ func TestOpenAPIContent(t *testing.T) {
 		got  func() any
 		want any
 	}{
-		{"flow run create: flow_id is a uuid", func() any { return docField(reqSchema("post", "/api/flow_runs/"), "properties", "flow_id", "format") }, "uuid"},
-		{"flow run create: extra keys forbidden", func() any { return docField(reqSchema("post", "/api/flow_runs/"), "additionalProperties") }, false},
-		{"flow run create: parameters is an object", func() any { return docField(reqSchema("post", "/api/flow_runs/"), "properties", "parameters", "type") }, "object"},
+		{"flow run create: flow_id is a uuid", func() any { return docPath(reqSchema("post", "/api/flow_runs/"), "properties", "flow_id", "format") }, "uuid"},
+		{"flow run create: extra keys forbidden", func() any { return docPath(reqSchema("post", "/api/flow_runs/"), "additionalProperties") }, false},
+		{"flow run create: parameters is an object", func() any { return docPath(reqSchema("post", "/api/flow_runs/"), "properties", "parameters", "type") }, "object"},
 		{"set_state: state type enum", func() any {
-			st := resolve(docField(reqSchema("post", "/api/flow_runs/{id}/set_state"), "properties", "state"))
-			e, _ := docField(resolve(st), "properties", "type", "enum").([]any)
+			st := resolve(docPath(reqSchema("post", "/api/flow_runs/{id}/set_state"), "properties", "state"))
+			e, _ := docPath(resolve(st), "properties", "type", "enum").([]any)
 			return len(e)
 		}, 9},
 		{"flow run filter: sort enum", func() any {
-			e, _ := docField(reqSchema("post", "/api/flow_runs/filter"), "properties", "sort", "enum").([]any)
+			e, _ := docPath(reqSchema("post", "/api/flow_runs/filter"), "properties", "sort", "enum").([]any)
 			return len(e) > 0
 		}, true},
 		{"flow run filter: limit bound", func() any {
-			return docField(reqSchema("post", "/api/flow_runs/filter"), "properties", "limit", "maximum")
+			return docPath(reqSchema("post", "/api/flow_runs/filter"), "properties", "limit", "maximum")
 		}, 200.0},
 		{"history: required", func() any {
 			r, _ := reqSchema("post", "/api/flow_runs/history")["required"].([]any)
 			return len(r)
 		}, 3},
 		{"flow run response: created is date-time", func() any {
-			return docField(respSchema("get", "/api/flow_runs/{id}", "200"), "properties", "created", "format")
+			return docPath(respSchema("get", "/api/flow_runs/{id}", "200"), "properties", "created", "format")
 		}, "date-time"},
 		{"flow run response: total_run_time is a number", func() any {
-			return docField(respSchema("get", "/api/flow_runs/{id}", "200"), "properties", "total_run_time", "type")
+			return docPath(respSchema("get", "/api/flow_runs/{id}", "200"), "properties", "total_run_time", "type")
 		}, "number"},
 		{"flow run response: retry_delay_seconds is a number", func() any {
-			pol := resolve(docField(respSchema("get", "/api/flow_runs/{id}", "200"), "properties", "empirical_policy"))
-			return docField(pol, "properties", "retry_delay_seconds", "type")
+			pol := resolve(docPath(respSchema("get", "/api/flow_runs/{id}", "200"), "properties", "empirical_policy"))
+			return docPath(pol, "properties", "retry_delay_seconds", "type")
 		}, "number"},
 		{"create answers 200 and 201", func() any {
-			return docField(op("post", "/api/flows/"), "responses", "201") != nil && docField(op("post", "/api/flows/"), "responses", "200") != nil
+			return docPath(op("post", "/api/flows/"), "responses", "201") != nil && docPath(op("post", "/api/flows/"), "responses", "200") != nil
 		}, true},
-		{"delete answers 204", func() any { return docField(op("delete", "/api/flows/{id}"), "responses", "204") != nil }, true},
+		{"delete answers 204", func() any { return docPath(op("delete", "/api/flows/{id}"), "responses", "204") != nil }, true},
 		{"404 body is {detail}", func() any {
 			r, _ := respSchema("get", "/api/flows/{id}", "404")["required"].([]any)
 			return len(r) == 1 && r[0] == "detail"
 		}, true},
 		{"graph 404 is the legacy body", func() any {
-			return docField(respSchema("get", "/api/flow_runs/{id}/graph", "404"), "properties", "exception_message", "type")
+			return docPath(respSchema("get", "/api/flow_runs/{id}/graph", "404"), "properties", "exception_message", "type")
 		}, "string"},
 		{"422 body is the 2.7 validation body or an HTTP error", func() any {
 			alts, _ := respSchema("post", "/api/flows/", "422")["anyOf"].([]any)
 			if len(alts) != 2 {
 				return nil
 			}
-			return docField(resolve(alts[0]), "properties", "exception_detail", "type")
+			return docPath(resolve(alts[0]), "properties", "exception_detail", "type")
 		}, "array"},
 		{"null responses are exactly null", func() any {
-			s := docField(op("post", "/api/logs/"), "responses", "201", "content", "application/json", "schema")
-			e, _ := docField(s, "enum").([]any)
-			return docField(s, "nullable") == true && len(e) == 1 && e[0] == nil
+			s := docPath(op("post", "/api/logs/"), "responses", "201", "content", "application/json", "schema")
+			e, _ := docPath(s, "enum").([]any)
+			return docPath(s, "nullable") == true && len(e) == 1 && e[0] == nil
 		}, true},
-		{"a body with required members is required", func() any { return docField(op("post", "/api/flows/"), "requestBody", "required") }, true},
+		{"a body with required members is required", func() any { return docPath(op("post", "/api/flows/"), "requestBody", "required") }, true},
 		{"filter bodies may be null", func() any {
-			return docField(op("post", "/api/flows/filter"), "requestBody", "content", "application/json", "schema", "nullable")
+			return docPath(op("post", "/api/flows/filter"), "requestBody", "content", "application/json", "schema", "nullable")
 		}, true},
 		{"int bounds are exact", func() any {
-			return docField(resolve(docField(reqSchema("post", "/api/logs/"), "items")), "properties", "level", "minimum")
+			return docPath(resolve(docPath(reqSchema("post", "/api/logs/"), "items")), "properties", "level", "minimum")
 		}, -9223372036854775808.0},
-		{"a queue filter's lists may be null", func() any { return docField(schemas, "QueueFilter", "properties", "tags", "nullable") }, true},
-		{"lists are not nullable", func() any { return docField(reqSchema("post", "/api/flows/"), "properties", "tags", "nullable") }, nil},
-		{"413 on body routes", func() any { return docField(op("post", "/api/logs/"), "responses", "413") != nil }, true},
-		{"409 on flow run create", func() any { return docField(op("post", "/api/flow_runs/"), "responses", "409") != nil }, true},
+		{"a queue filter's lists may be null", func() any { return docPath(schemas, "QueueFilter", "properties", "tags", "nullable") }, true},
+		{"lists are not nullable", func() any { return docPath(reqSchema("post", "/api/flows/"), "properties", "tags", "nullable") }, nil},
+		{"413 on body routes", func() any { return docPath(op("post", "/api/logs/"), "responses", "413") != nil }, true},
+		{"409 on flow run create", func() any { return docPath(op("post", "/api/flow_runs/"), "responses", "409") != nil }, true},
 		{"path id is a uuid", func() any {
 			for _, p := range op("get", "/api/flows/{id}")["parameters"].([]any) {
-				if docField(p, "in") == "path" {
-					return docField(p, "schema", "format")
+				if docPath(p, "in") == "path" {
+					return docPath(p, "schema", "format")
 				}
 			}
 			return nil
 		}, "uuid"},
 		{"version header", func() any {
 			for _, p := range op("post", "/api/flows/filter")["parameters"].([]any) {
-				if docField(p, "in") == "header" {
-					return docField(p, "name")
+				if docPath(p, "in") == "header" {
+					return docPath(p, "name")
 				}
 			}
 			return nil
 		}, "X-PREFECT-API-VERSION"},
 		{"no version header on health", func() any { return op("get", "/api/health")["parameters"] }, nil},
-		{"bearer scheme", func() any { return docField(doc, "components", "securitySchemes", "bearerAuth", "scheme") }, "bearer"},
+		{"bearer scheme", func() any { return docPath(doc, "components", "securitySchemes", "bearerAuth", "scheme") }, "bearer"},
 		{"health is open", func() any { s, _ := op("get", "/api/health")["security"].([]any); return s != nil && len(s) == 0 }, true},
 		{"scope extension", func() any { return op("post", "/api/admin/database/clear")["x-orrery-scope"] }, "admin"},
 		{"state query param required", func() any {
 			for _, p := range op("get", "/api/flow_run_states/")["parameters"].([]any) {
-				if docField(p, "in") == "query" {
-					return docField(p, "required")
+				if docPath(p, "in") == "query" {
+					return docPath(p, "required")
 				}
 			}
 			return nil
@@ -283,27 +271,27 @@ func TestOpenAPIContent(t *testing.T) {
 			return slices.Contains(r, any("name"))
 		}, true},
 		{"filter operator is not nullable (2.7: operator: Operator = and_)", func() any {
-			return docField(schemas, "TagsFilter", "properties", "operator", "nullable")
+			return docPath(schemas, "TagsFilter", "properties", "operator", "nullable")
 		}, nil},
 		{"resuming is nullable (2.7: Optional[bool])", func() any {
-			return docField(schemas, "FlowRunPolicy", "properties", "resuming", "nullable")
+			return docPath(schemas, "FlowRunPolicy", "properties", "resuming", "nullable")
 		}, true},
 		{"optional[string] is a nullable string", func() any {
-			p := docField(reqSchema("patch", "/api/deployments/{id}"), "properties", "description")
-			return docField(p, "type") == "string" && docField(p, "nullable") == true
+			p := docPath(reqSchema("patch", "/api/deployments/{id}"), "properties", "description")
+			return docPath(p, "type") == "string" && docPath(p, "nullable") == true
 		}, true},
 		{"a nullable enum lists null (2.7 reads a null sort as its default)", func() any {
-			e, _ := docField(reqSchema("post", "/api/flow_runs/filter"), "properties", "sort", "enum").([]any)
+			e, _ := docPath(reqSchema("post", "/api/flow_runs/filter"), "properties", "sort", "enum").([]any)
 			return slices.Contains(e, nil)
 		}, true},
 		{"a domain model's list takes null as the checker does (2.7: Optional[set])", func() any {
-			return docField(schemas, "FlowRunPolicy", "properties", "pause_keys", "nullable")
+			return docPath(schemas, "FlowRunPolicy", "properties", "pause_keys", "nullable")
 		}, true},
 		{"a domain model's plain scalar is not nullable", func() any {
-			return docField(schemas, "FlowRunPolicy", "properties", "max_retries", "nullable")
+			return docPath(schemas, "FlowRunPolicy", "properties", "max_retries", "nullable")
 		}, nil},
 		{"a flow name may be empty (2.7.12 takes \"\")", func() any {
-			return docField(reqSchema("post", "/api/flows/"), "properties", "name", "minLength")
+			return docPath(reqSchema("post", "/api/flows/"), "properties", "name", "minLength")
 		}, nil},
 	}
 	for _, tc := range tests {
