@@ -49,6 +49,9 @@ const (
 	// writing its response on the local server (Go durations).
 	EnvReadTimeout  = "ORRERY_READ_TIMEOUT"
 	EnvWriteTimeout = "ORRERY_WRITE_TIMEOUT"
+	// EnvRetention is how long finished flow runs are kept (ParseRetention:
+	// 30d, 12h, ...); unset, nothing is deleted.
+	EnvRetention = "ORRERY_RETENTION"
 )
 
 // Config is the runtime configuration of a server.
@@ -76,6 +79,8 @@ type Config struct {
 	// ReadTimeout and WriteTimeout are ORRERY_READ_TIMEOUT and
 	// ORRERY_WRITE_TIMEOUT (0 when unset: the server's defaults).
 	ReadTimeout, WriteTimeout time.Duration
+	// Retention is ORRERY_RETENTION (0 when unset: runs are kept forever).
+	Retention time.Duration
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -153,7 +158,44 @@ func Load() (Config, error) {
 			*d.to = t
 		}
 	}
+	if v := os.Getenv(EnvRetention); v != "" {
+		if c.Retention, err = ParseRetention(v); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvRetention, err)
+		}
+	}
 	return c, nil
+}
+
+// maxRetentionDays keeps a day count inside time.Duration (~292 years).
+const maxRetentionDays = 100 * 365
+
+// ParseRetention reads a retention period: whole days ("30d"), a Go
+// duration ("12h", "90m"), or days followed by a duration ("1d12h"). It
+// must be positive.
+func ParseRetention(v string) (time.Duration, error) {
+	bad := func() (time.Duration, error) {
+		return 0, fmt.Errorf("want a positive period such as 30d, 12h or 1d12h, got %q", v)
+	}
+	s := strings.TrimSpace(v)
+	var d time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > maxRetentionDays || s[0] == '+' {
+			return bad()
+		}
+		d, s = time.Duration(n)*24*time.Hour, s[i+1:]
+	}
+	if s != "" {
+		t, err := time.ParseDuration(s)
+		if err != nil || t < 0 || strings.HasPrefix(s, "+") {
+			return bad()
+		}
+		d += t
+	}
+	if d <= 0 {
+		return bad()
+	}
+	return d, nil
 }
 
 // SplitList splits a comma list, trimming spaces and dropping empty items.
