@@ -53,6 +53,8 @@ Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_WRITE_TIMEOUT              bound on answering a request (120s)
   ORRERY_SERVICE_INTERVAL           how often scheduler, late-runs and crashed-runs run (5s)
   ORRERY_AGENT_DEADLINE             unpolled this long, a queue's claimed runs are Crashed (10m)
+  ORRERY_RETENTION                  delete flow runs finished longer ago than this (30d, 12h;
+                                    default: keep forever)
   ORRERY_AUTH                       true/false: check API keys (unset: on when --host is not
                                     loopback; always on in the Lambda functions)
   ORRERY_PPROF                      set to serve Go profiles at /debug/pprof/`,

@@ -28,7 +28,7 @@ import (
 
 func newServerCmd() *cobra.Command {
 	server := &cobra.Command{Use: "server", Short: "Run the API server"}
-	var host, logFormat string
+	var host, logFormat, retention string
 	var port int
 	var authOn bool
 	var allowedHosts, corsOrigins []string
@@ -61,6 +61,11 @@ func newServerCmd() *cobra.Command {
 				}
 				cfg.LogFormat = logFormat
 			}
+			if cmd.Flags().Changed("retention") {
+				if cfg.Retention, err = shared.ParseRetention(retention); err != nil {
+					return fmt.Errorf("--retention: %w", err)
+				}
+			}
 			return runServer(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	}
@@ -70,6 +75,7 @@ func newServerCmd() *cobra.Command {
 	start.Flags().StringSliceVar(&allowedHosts, "allowed-hosts", nil, "extra Host names answered while API keys are off, comma-separated, * for any (env "+shared.EnvAllowedHosts+"; localhost, 127.0.0.1, [::1] and --host always are)")
 	start.Flags().StringSliceVar(&corsOrigins, "cors-origins", nil, "browser origins allowed besides the server's own, comma-separated, * for any (env "+shared.EnvCORSOrigins+")")
 	start.Flags().StringVar(&logFormat, "log-format", "", "json or text (env "+shared.EnvLogFormat+"; default: text on a terminal, else json)")
+	start.Flags().StringVar(&retention, "retention", "", "delete flow runs that finished longer ago than this, e.g. 30d or 12h (env "+shared.EnvRetention+"; default: keep forever)")
 	server.AddCommand(start)
 	return server
 }
