@@ -24,6 +24,7 @@ func (s *Server) registerRoutes() {
 	s.registerBlockRoutes()
 	s.registerDeploymentRoutes()
 	s.registerWorkQueueRoutes()
+	s.registerWorkPoolRoutes()
 	s.registerAPIKeyRoutes()
 	s.mux.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
 	s.mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)

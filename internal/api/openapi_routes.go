@@ -272,6 +272,9 @@ var routeDocs = map[string]opDoc{
 	"POST /work_queues/{id}/get_runs": {body: getRunsBody{}, ok: okOnly, resp: []core.FlowRun{}, legacy404: true},
 	"GET /work_queues/name/{name}":    {ok: okOnly, resp: core.WorkQueue{}},
 	"GET /work_queues/{id}/status":    {ok: okOnly, resp: workQueueStatus{}, legacy404: true},
+
+	// Work pools (experimental in 2.7.12; none exist here: work_pools.go)
+	"POST /experimental/work_pools/filter": {body: workPoolFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []workPool{}},
 }
 
 // crossFieldRules states the rules of a request type that involve more
