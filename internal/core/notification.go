@@ -96,11 +96,21 @@ type Notification struct {
 	LastError   *string `json:"last_error"`
 }
 
+// notificationSpace is the UUIDv5 namespace of notification ids.
+var notificationSpace = uuid.MustParse("6f1d3c52-9a57-4e0c-8a3e-0d0f6a1c2b7e")
+
+// NotificationID is the id of the notification of policyID for the state
+// stateID: derived from the pair, so the pair's uniqueness is the id's, and
+// a key-value store dedupes by key (backends set Notification.ID to it).
+func NotificationID(policyID, stateID uuid.UUID) uuid.UUID {
+	return uuid.NewSHA1(notificationSpace, append(policyID[:], stateID[:]...))
+}
+
 // NewNotification returns the pending notification of policy p for the
 // flow run runID entering state st, due at now.
 func NewNotification(p *FlowRunNotificationPolicy, runID uuid.UUID, st *State, now Time) *Notification {
 	return &Notification{
-		ID: uuid.Must(uuid.NewV7()), Created: now, Updated: now,
+		ID: NotificationID(p.ID, st.ID), Created: now, Updated: now,
 		PolicyID: p.ID, FlowRunID: runID, StateID: st.ID,
 		StateName: st.Name, StateType: st.Type, StateMessage: st.Message, StateTimestamp: st.Timestamp,
 		Status: NotificationPending, NextAttemptAt: now,

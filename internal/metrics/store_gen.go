@@ -12,6 +12,12 @@ import (
 	"github.com/orrery-dev/orrery/internal/store"
 )
 
+func (s *Store) ClaimNotifications(ctx context.Context, a1 time.Time, a2 time.Duration, a3 int) ([]*core.Notification, error) {
+	r0, err := s.Store.ClaimNotifications(ctx, a1, a2, a3)
+	s.observe("ClaimNotifications", err)
+	return r0, err
+}
+
 func (s *Store) CommitFlowRunTransition(ctx context.Context, a1 *store.FlowRunTransition) error {
 	err := s.Store.CommitFlowRunTransition(ctx, a1)
 	s.observe("CommitFlowRunTransition", err)
@@ -21,6 +27,12 @@ func (s *Store) CommitFlowRunTransition(ctx context.Context, a1 *store.FlowRunTr
 func (s *Store) CommitTaskRunTransition(ctx context.Context, a1 *store.TaskRunTransition) error {
 	err := s.Store.CommitTaskRunTransition(ctx, a1)
 	s.observe("CommitTaskRunTransition", err)
+	return err
+}
+
+func (s *Store) CompleteNotification(ctx context.Context, a1 uuid.UUID, a2 time.Time) error {
+	err := s.Store.CompleteNotification(ctx, a1, a2)
+	s.observe("CompleteNotification", err)
 	return err
 }
 
@@ -102,6 +114,12 @@ func (s *Store) CreateLogs(ctx context.Context, a1 []*core.Log) error {
 	return err
 }
 
+func (s *Store) CreateNotificationPolicy(ctx context.Context, a1 *core.FlowRunNotificationPolicy) (*core.FlowRunNotificationPolicy, error) {
+	r0, err := s.Store.CreateNotificationPolicy(ctx, a1)
+	s.observe("CreateNotificationPolicy", err)
+	return r0, err
+}
+
 func (s *Store) CreateTaskRun(ctx context.Context, a1 *core.TaskRun) (*core.TaskRun, bool, error) {
 	r0, r1, err := s.Store.CreateTaskRun(ctx, a1)
 	s.observe("CreateTaskRun", err)
@@ -168,6 +186,12 @@ func (s *Store) DeleteFlowRun(ctx context.Context, a1 uuid.UUID) error {
 	return err
 }
 
+func (s *Store) DeleteNotificationPolicy(ctx context.Context, a1 uuid.UUID) error {
+	err := s.Store.DeleteNotificationPolicy(ctx, a1)
+	s.observe("DeleteNotificationPolicy", err)
+	return err
+}
+
 func (s *Store) DeleteSavedSearch(ctx context.Context, a1 uuid.UUID) error {
 	err := s.Store.DeleteSavedSearch(ctx, a1)
 	s.observe("DeleteSavedSearch", err)
@@ -183,6 +207,12 @@ func (s *Store) DeleteTaskRun(ctx context.Context, a1 uuid.UUID) error {
 func (s *Store) DeleteWorkQueue(ctx context.Context, a1 uuid.UUID) error {
 	err := s.Store.DeleteWorkQueue(ctx, a1)
 	s.observe("DeleteWorkQueue", err)
+	return err
+}
+
+func (s *Store) FailNotification(ctx context.Context, a1 uuid.UUID, a2 string, a3 time.Time, a4 bool, a5 time.Time) error {
+	err := s.Store.FailNotification(ctx, a1, a2, a3, a4, a5)
+	s.observe("FailNotification", err)
 	return err
 }
 
@@ -273,6 +303,12 @@ func (s *Store) GetFlowRun(ctx context.Context, a1 uuid.UUID) (*core.FlowRun, er
 func (s *Store) GetFlowRunState(ctx context.Context, a1 uuid.UUID) (*core.State, error) {
 	r0, err := s.Store.GetFlowRunState(ctx, a1)
 	s.observe("GetFlowRunState", err)
+	return r0, err
+}
+
+func (s *Store) GetNotificationPolicy(ctx context.Context, a1 uuid.UUID) (*core.FlowRunNotificationPolicy, error) {
+	r0, err := s.Store.GetNotificationPolicy(ctx, a1)
+	s.observe("GetNotificationPolicy", err)
 	return r0, err
 }
 
@@ -378,6 +414,18 @@ func (s *Store) ListLogs(ctx context.Context, a1 *store.LogQuery) ([]*core.Log, 
 	return r0, err
 }
 
+func (s *Store) ListNotificationPolicies(ctx context.Context, a1 *store.NotificationPolicyQuery) ([]*core.FlowRunNotificationPolicy, error) {
+	r0, err := s.Store.ListNotificationPolicies(ctx, a1)
+	s.observe("ListNotificationPolicies", err)
+	return r0, err
+}
+
+func (s *Store) ListNotifications(ctx context.Context, a1 *store.NotificationQuery) ([]*core.Notification, error) {
+	r0, err := s.Store.ListNotifications(ctx, a1)
+	s.observe("ListNotifications", err)
+	return r0, err
+}
+
 func (s *Store) ListSavedSearches(ctx context.Context, a1 store.Page) ([]*core.SavedSearch, error) {
 	r0, err := s.Store.ListSavedSearches(ctx, a1)
 	s.observe("ListSavedSearches", err)
@@ -459,6 +507,12 @@ func (s *Store) UpdateFlowRun(ctx context.Context, a1 uuid.UUID, a2 *store.FlowR
 func (s *Store) UpdateFlowTags(ctx context.Context, a1 uuid.UUID, a2 []string, a3 time.Time) error {
 	err := s.Store.UpdateFlowTags(ctx, a1, a2, a3)
 	s.observe("UpdateFlowTags", err)
+	return err
+}
+
+func (s *Store) UpdateNotificationPolicy(ctx context.Context, a1 uuid.UUID, a2 *store.NotificationPolicyUpdate, a3 time.Time) error {
+	err := s.Store.UpdateNotificationPolicy(ctx, a1, a2, a3)
+	s.observe("UpdateNotificationPolicy", err)
 	return err
 }
 

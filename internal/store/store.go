@@ -42,6 +42,7 @@ type Store interface {
 	DeploymentStore
 	WorkQueueStore
 	APIKeyStore
+	NotificationStore
 
 	// Reset deletes all data and re-applies the schema.
 	Reset(ctx context.Context) error
@@ -165,6 +166,9 @@ type FlowRunTransition struct {
 	ExpectedVersion int64
 	// AppendState is false when only run fields change (no new state).
 	AppendState bool
+	// Notifications are queued in the same write (see NotificationStore);
+	// one whose (PolicyID, StateID) is already queued is skipped.
+	Notifications []*core.Notification
 }
 
 // TaskRunTransition is one orchestrated state change of a task run, with

@@ -323,6 +323,9 @@ func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTra
 	if t.AppendState {
 		st = r.State
 	}
+	if len(t.Notifications) > 0 {
+		return s.commitFlowRunWithNotifications(ctx, t, it, blob, st)
+	}
 	if err := s.commitPlain(ctx, it, blob, t.ExpectedVersion, pFlowRunState, st, "Flow run"); err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ var Tables = []string{
 	"flows", "flow_runs", "task_runs", "flow_run_states", "task_run_states", "task_cache",
 	"concurrency_limits", "concurrency_slots", "logs", "saved_searches",
 	"block_types", "block_schemas", "block_documents", "deployments", "work_queues",
+	"notification_policies", "notifications",
 }
 
 // ParseURL checks that url is a postgres:// or postgresql:// URL and turns

@@ -259,6 +259,9 @@ func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTra
 		}
 		sql, args = withState(flowRunSQL.cas, "flow_run_states", flowRunSQL.nargs), append(args, st...)
 	}
+	if len(t.Notifications) > 0 {
+		return s.commitFlowRunWithNotifications(ctx, t, sql, args)
+	}
 	// A concurrent writer of the same run holds its row lock; this UPDATE
 	// waits for it, re-reads the committed row and, its version gone,
 	// matches nothing.

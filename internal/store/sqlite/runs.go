@@ -441,6 +441,9 @@ func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTra
 		if state != nil {
 			_, err = s.txExec(ctx, tx, sqlInsertFlowState, state.args...)
 		}
+		if err == nil {
+			err = insertNotifications(ctx, tx, t.Notifications)
+		}
 		return err
 	}, func() {
 		t.Run.Version = t.ExpectedVersion + 1

@@ -61,6 +61,9 @@ func Run(t *testing.T, newStore Factory) {
 		"AuditLog":                 testAuditLog,
 		"ResetKeepsKeysAndAudit":   testResetKeepsKeys,
 	}
+	for name, fn := range notificationTests {
+		tests[name] = fn
+	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
