@@ -280,8 +280,8 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 	}
 	hi := ts(core.T(now.Add(time.Microsecond)))
 	in := &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String(shared.DynamoGSIState),
-		KeyConditionExpression:   aws.String("#p = :pk AND #s < :hi"),
-		ExpressionAttributeNames: map[string]string{"#p": shared.DynamoG4PK, "#s": shared.DynamoG4SK},
+		KeyConditionExpression:    aws.String("#p = :pk AND #s < :hi"),
+		ExpressionAttributeNames:  map[string]string{"#p": shared.DynamoG4PK, "#s": shared.DynamoG4SK},
 		ExpressionAttributeValues: item{":pk": sv(gPending), ":hi": sv(hi)}, Limit: aws.Int32(int32(min(limit, 1000))),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal}
 	out, err := withRetry(ctx, func() (*dynamodb.QueryOutput, error) { return s.db.Query(ctx, in) })
