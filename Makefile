@@ -21,6 +21,10 @@ lambda: ## Build the Lambda functions for linux/arm64 (bin/lambda/{api,scheduler
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "$(LDFLAGS)" -o bin/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
+.PHONY: web
+web: ## Rebuild the UI into web/dist (npm ci, API types from the OpenAPI document, vite build); commit web/dist with the source
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run gen:api && npm run build
+
 .PHONY: run
 run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery.db
 	$(BIN) server start

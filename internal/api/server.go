@@ -144,7 +144,7 @@ func New(cfg Config) *Server {
 	}
 	s.mux.Handle("GET /", ui)
 	s.mux.HandleFunc("GET /ui-settings", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"api_url": "http://" + r.Host + "/api", "flags": []string{}})
+		writeJSON(w, 200, map[string]any{"api_url": uiAPIURL(r), "flags": []string{}})
 	})
 	return s
 }

@@ -1,0 +1,19 @@
+// The app's routes, one per line: [path pattern, page component].
+// Add a page: create src/pages/<name>.tsx exporting a component that takes
+// the route params as props, import it here, add one line. Order matters
+// only when two patterns match the same path (the first wins).
+import type { FunctionComponent } from 'preact';
+import { Dashboard } from './pages/dashboard';
+import { FlowRunsPage } from './pages/flow-runs';
+import { FlowRunPage } from './pages/flow-run';
+import { TaskRunPage } from './pages/task-run';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Page = FunctionComponent<any>;
+
+export const routes: [string, Page][] = [
+  ['/', Dashboard],
+  ['/flow-runs', FlowRunsPage],
+  ['/flow-runs/flow-run/:id', FlowRunPage],
+  ['/flow-runs/task-run/:id', TaskRunPage],
+];
