@@ -63,6 +63,7 @@ func (o *Orchestrator) SetFlowRunStateIf(ctx context.Context, id uuid.UUID, p co
 }
 
 func (o *Orchestrator) setFlowRunState(ctx context.Context, id uuid.UUID, p core.StateCreate, force bool, apiVersion *[3]int, cond func(*core.FlowRun) bool) (res Result, written bool, err error) {
+	var policies policySet // notify.go
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		run, err := o.Store.GetFlowRun(ctx, id)
 		if err != nil {
@@ -75,7 +76,12 @@ func (o *Orchestrator) setFlowRunState(ctx context.Context, id uuid.UUID, p core
 		if d.Run == nil {
 			return d.Result, false, nil
 		}
-		err = o.Store.CommitFlowRunTransition(ctx, &store.FlowRunTransition{Run: d.Run, ExpectedVersion: run.Version, AppendState: true})
+		notes, err := o.notificationsFor(ctx, &policies, d.Run)
+		if err != nil {
+			return Result{}, false, err
+		}
+		err = o.Store.CommitFlowRunTransition(ctx, &store.FlowRunTransition{Run: d.Run, ExpectedVersion: run.Version, AppendState: true,
+			Notifications: notes})
 		if errors.Is(err, store.ErrVersionConflict) {
 			continue
 		}
@@ -190,6 +196,9 @@ func (o *Orchestrator) CreateFlowRun(ctx context.Context, run *core.FlowRun, ini
 	out, created, err := o.Store.CreateFlowRun(ctx, d.Run)
 	if err != nil || !created {
 		return out, created, err
+	}
+	if err := o.queueInitialNotifications(ctx, out); err != nil {
+		return nil, false, err
 	}
 	if d.ParentTaskState != nil {
 		if err := o.mirrorToParentTask(ctx, *run.ParentTaskRunID, d.ParentTaskState); err != nil {
