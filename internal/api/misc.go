@@ -140,6 +140,9 @@ func (s *Server) registerLogRoutes() {
 		if err := fb.into("logs", &q.Filter); err != nil {
 			return nil, err
 		}
+		if err := q.Filter.TextNeedsRun(); err != nil {
+			return nil, fieldInvalid(fb.b, core.ErrorMessage(err), "value_error", "logs", "text", "query")
+		}
 		sort, err := sortKey(fb, store.LogSorts, "TIMESTAMP_ASC")
 		q.Sort = sort
 		return func(ctx context.Context, p store.Page) ([]*core.Log, error) {
@@ -147,6 +150,7 @@ func (s *Server) registerLogRoutes() {
 			return s.store.ListLogs(ctx, &q)
 		}, err
 	}, same))
+	s.handle("GET /flow_runs/{id}/logs/download", "Logs", "Download a flow run's logs, its task runs' included, as text", s.downloadLogs)
 }
 
 type concurrencyLimitCreate struct {

@@ -448,7 +448,11 @@ func (s *Server) openAPI() (map[string]any, error) {
 				}
 				continue
 			}
-			oc.AddRespStructure(d.resp, openapi.WithHTTPStatus(st), openapi.WithContentType("application/json"))
+			ct := "application/json"
+			if _, isText := d.resp.(textBody); isText {
+				ct = textContentType
+			}
+			oc.AddRespStructure(d.resp, openapi.WithHTTPStatus(st), openapi.WithContentType(ct))
 		}
 		for _, st := range errorStatuses(rt, d, open, len(pathNames) > 0) {
 			oc.AddRespStructure(errorBody(st, d), openapi.WithHTTPStatus(st), openapi.WithContentType("application/json"))

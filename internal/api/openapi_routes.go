@@ -210,6 +210,9 @@ var routeDocs = map[string]opDoc{
 	"POST /logs/":       {body: logBatch{}, ok: created1, resp: nullBody{}},
 	"POST /logs/filter": {body: logFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.Log{}},
 
+	// Log download (Orrery's; text, see logs.go)
+	"GET /flow_runs/{id}/logs/download": {ok: okOnly, resp: textBody("")},
+
 	// Concurrency limits
 	"POST /concurrency_limits/":            {body: concurrencyLimitCreate{}, ok: okOnly, resp: core.ConcurrencyLimit{}},
 	"GET /concurrency_limits/{id}":         {ok: okOnly, resp: core.ConcurrencyLimit{}},

@@ -468,6 +468,12 @@ func (s *Store) RevokeAPIKey(ctx context.Context, a1 *store.RevokeAPIKeyParams) 
 	return r0, err
 }
 
+func (s *Store) RunLogsPage(ctx context.Context, a1 *store.RunLogsQuery) (*store.RunLogs, error) {
+	r0, err := s.Store.RunLogsPage(ctx, a1)
+	s.observe("RunLogsPage", err)
+	return r0, err
+}
+
 func (s *Store) TouchAPIKey(ctx context.Context, a1 *store.TouchAPIKeyParams) error {
 	err := s.Store.TouchAPIKey(ctx, a1)
 	s.observe("TouchAPIKey", err)

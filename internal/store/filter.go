@@ -155,6 +155,8 @@ type LogFilter struct {
 	Timestamp *TimeFilter  `json:"timestamp"`
 	FlowRunID *IDFilter    `json:"flow_run_id"`
 	TaskRunID *OptIDFilter `json:"task_run_id"`
+	// Text is Orrery's addition (2.7 has none): a search in the message.
+	Text *LogTextFilter `json:"text"`
 }
 
 // RunFilters are the cross-object filters flows, flow runs and task runs

@@ -218,6 +218,8 @@ type ConcurrencyStore interface {
 type LogStore interface {
 	CreateLogs(ctx context.Context, logs []*core.Log) error
 	ListLogs(ctx context.Context, q *LogQuery) ([]*core.Log, error)
+	// RunLogsPage is one page of a flow run's logs (see RunLogsQuery).
+	RunLogsPage(ctx context.Context, q *RunLogsQuery) (*RunLogs, error)
 }
 
 // LogQuery selects logs.

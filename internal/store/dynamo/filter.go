@@ -277,6 +277,9 @@ func matchLog(x *core.Log, f *store.LogFilter) bool {
 	b.timeFilter(&x.Timestamp, f.Timestamp)
 	b.idFilter(x.FlowRunID, f.FlowRunID)
 	b.optIDFilter(x.TaskRunID, f.TaskRunID)
+	if f.Text != nil {
+		b.add(store.FoldContains(x.Message, f.TextQuery()))
+	}
 	return b.done(f.Operator)
 }
 

@@ -483,6 +483,9 @@ func (s *Store) CreateLogs(ctx context.Context, logs []*core.Log) error {
 func (s *Store) ListLogs(ctx context.Context, q *store.LogQuery) ([]*core.Log, error) {
 	b := s.newBudget()
 	f := q.Filter
+	if err := textNeedsRun(f); err != nil {
+		return nil, err
+	}
 	and := f != nil && !f.Operator.IsOr()
 	var tb *timeFilterBounds
 	if and {

@@ -174,6 +174,9 @@ func (s *Store) CreateLogs(ctx context.Context, logs []*core.Log) error {
 }
 
 func (s *Store) ListLogs(ctx context.Context, q *store.LogQuery) ([]*core.Log, error) {
+	if err := q.Filter.TextNeedsRun(); err != nil {
+		return nil, err
+	}
 	a := &args{}
 	w := logsWhere(a, q.Filter)
 	return listDocs[core.Log](ctx, s.pool, `SELECT doc FROM logs WHERE `+w+orderBy(logSorts, q.Sort, "TIMESTAMP_ASC")+page(q.Page), a.vals...)

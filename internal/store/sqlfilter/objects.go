@@ -162,6 +162,9 @@ func (d *Dialect) Logs(f *store.LogFilter) Cond {
 	w.Time("ts", f.Timestamp)
 	w.ID("flow_run_id", f.FlowRunID)
 	w.OptID("task_run_id", f.TaskRunID)
+	if f.Text != nil {
+		w.Add(d.logText(f.TextQuery()))
+	}
 	return w.Done(f.Operator)
 }
 

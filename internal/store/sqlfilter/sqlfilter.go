@@ -84,6 +84,9 @@ type Dialect struct {
 	// Page writes LIMIT/OFFSET; the numbers are ints, so they are inlined,
 	// which also lets the planner see the limit.
 	Page func(p store.Page) string
+	// LogText is "the log's message contains q, ignoring case" (a
+	// non-empty q), answered from the backend's text index.
+	LogText func(q string) Cond
 }
 
 // jsonText is a list as the JSON text json_each reads, sorted: SQLite
@@ -124,6 +127,7 @@ var SQLite = &Dialect{
 	},
 	ILike:     "LIKE",
 	EmptyList: "'[]'",
+	LogText:   sqliteLogText,
 	Time: func(t *core.Time) any {
 		if t == nil {
 			return nil
@@ -155,6 +159,7 @@ var Postgres = &Dialect{
 	ContainsAll: func(col string) string { return col + " @> ?::jsonb" },
 	ILike:       "ILIKE",
 	EmptyList:   "'[]'::jsonb",
+	LogText:     postgresLogText,
 	Time: func(t *core.Time) any {
 		if t == nil {
 			return nil

@@ -153,6 +153,9 @@ func (s *Store) CreateLogs(ctx context.Context, logs []*core.Log) error {
 }
 
 func (s *Store) ListLogs(ctx context.Context, q *store.LogQuery) ([]*core.Log, error) {
+	if err := q.Filter.TextNeedsRun(); err != nil {
+		return nil, err
+	}
 	w := logsWhere(q.Filter)
 	return listDocs[core.Log](ctx, s.r, `SELECT doc FROM logs WHERE `+w.sql+orderBy(logSorts, q.Sort, "TIMESTAMP_ASC")+limitOffset(q.Page), w.args...)
 }

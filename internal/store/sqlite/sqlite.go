@@ -236,7 +236,8 @@ func (s *Store) Reset(ctx context.Context) error {
 	defer s.flowRuns.clear()
 	defer s.taskRuns.clear()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+		// Shadow tables (the FTS index's) go with their virtual table.
+		rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite_%'`)
 		if err != nil {
 			return err
 		}

@@ -61,6 +61,9 @@ func Run(t *testing.T, newStore Factory) {
 		"AuditLog":                 testAuditLog,
 		"ResetKeepsKeysAndAudit":   testResetKeepsKeys,
 	}
+	for name, fn := range logTests {
+		tests[name] = fn
+	}
 	for name, fn := range notificationTests {
 		tests[name] = fn
 	}
