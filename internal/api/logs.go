@@ -130,7 +130,7 @@ func (s *Server) downloadLogs(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		_ = rc.Flush()
-		if page.Next == "" {
+		if len(page.Logs) < downloadPageSize {
 			return nil
 		}
 		after = page.Next

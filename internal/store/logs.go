@@ -78,9 +78,11 @@ type RunLogsQuery struct {
 // RunLogs is one page of a RunLogsQuery.
 type RunLogs struct {
 	Logs []*core.Log
-	// Next is the cursor of the following page: "" when this page was the
-	// last (a page shorter than the limit is always the last; a full page
-	// may be followed by an empty one).
+	// Next is the cursor after this page's last log (the query's After
+	// when the page is empty): the After of the following page. A page
+	// shorter than the limit was the last one for now; reading on from
+	// its Next later returns the lines written since (how a follower
+	// tails a running flow run).
 	Next string
 }
 

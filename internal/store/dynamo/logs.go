@@ -47,8 +47,7 @@ func (s *Store) RunLogsPage(ctx context.Context, q *store.RunLogsQuery) (*store.
 	if q.After != "" {
 		in.ExclusiveStartKey = keyOf(pk, q.After)
 	}
-	out := &store.RunLogs{}
-	last := ""
+	out := &store.RunLogs{Next: q.After}
 	for len(out.Logs) < limit {
 		in.Limit = aws.Int32(int32(limit - len(out.Logs)))
 		res, err := withRetry(ctx, func() (*dynamodb.QueryOutput, error) { return s.db.Query(ctx, in) })
@@ -58,7 +57,7 @@ func (s *Store) RunLogsPage(ctx context.Context, q *store.RunLogsQuery) (*store.
 		s.account(false, res.ConsumedCapacity)
 		s.estRead(itemsSize(res.Items), true)
 		for _, it := range res.Items {
-			last = getS(it, shared.DynamoSK)
+			out.Next = getS(it, shared.DynamoSK) // a deleted log's key is a valid cursor too
 			l, err := decode[core.Log](ctx, s, it)
 			if errors.Is(err, errBlobRace) {
 				continue // logs are never rewritten: a vanished payload is a deleted log
@@ -69,10 +68,9 @@ func (s *Store) RunLogsPage(ctx context.Context, q *store.RunLogsQuery) (*store.
 			out.Logs = append(out.Logs, l)
 		}
 		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
+			break
 		}
 		in.ExclusiveStartKey = res.LastEvaluatedKey
 	}
-	out.Next = last
 	return out, nil
 }

@@ -66,7 +66,8 @@ func (s *Store) RunLogsPage(ctx context.Context, q *store.RunLogsQuery) (*store.
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out.Logs) == limit {
+	out.Next = q.After
+	if len(out.Logs) > 0 {
 		out.Next = fmt.Sprintf("%d:%d", ts, seq)
 	}
 	return out, nil

@@ -201,10 +201,13 @@ func testRunLogsPage(t *testing.T, s store.Store) {
 				t.Fatalf("page of %d > limit %d", len(p.Logs), limit)
 			}
 			out = append(out, p.Logs...)
-			if p.Next == "" {
-				return out, after
+			if p.Next == "" || (len(p.Logs) > 0 && p.Next == after) {
+				t.Fatalf("cursor %q after a page of %d from %q", p.Next, len(p.Logs), after)
 			}
 			after = p.Next
+			if len(p.Logs) < limit {
+				return out, after
+			}
 		}
 	}
 	for _, limit := range []int{1, 2, 7, 23, 100} {
@@ -230,10 +233,13 @@ func testRunLogsPage(t *testing.T, s store.Store) {
 	if len(p.Logs) != 23 || p.Next == "" {
 		t.Fatalf("full page: %d logs, next %q", len(p.Logs), p.Next)
 	}
+	if end, err := s.RunLogsPage(ctx, &store.RunLogsQuery{FlowRunID: run, After: p.Next, Limit: 10}); err != nil || len(end.Logs) != 0 || end.Next != p.Next {
+		t.Fatalf("past the end: %+v, %v", end, err)
+	}
 	must(t, s.CreateLogs(ctx, []*core.Log{{ID: uuid.New(), Name: "x", Level: 20, Message: "late", Timestamp: core.T(t0.Add(time.Second)), FlowRunID: run}}))
 	late, err := s.RunLogsPage(ctx, &store.RunLogsQuery{FlowRunID: run, After: p.Next, Limit: 10})
 	must(t, err)
-	if len(late.Logs) != 1 || late.Logs[0].Message != "late" || late.Next != "" {
+	if len(late.Logs) != 1 || late.Logs[0].Message != "late" || late.Next == p.Next {
 		t.Fatalf("after the end: %+v", late)
 	}
 	// An unknown run is an empty page; a cursor no page returned is
