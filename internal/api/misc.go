@@ -26,6 +26,7 @@ func (s *Server) registerRoutes() {
 	s.registerWorkQueueRoutes()
 	s.registerWorkPoolRoutes()
 	s.registerAPIKeyRoutes()
+	s.registerNotificationRoutes()
 	s.mux.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
 	s.mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)
 }

@@ -276,6 +276,15 @@ var routeDocs = map[string]opDoc{
 	"GET /work_queues/name/{name}":    {ok: okOnly, resp: core.WorkQueue{}},
 	"GET /work_queues/{id}/status":    {ok: okOnly, resp: workQueueStatus{}, legacy404: true},
 
+	// Flow run notification policies (notifications.go) and Orrery's view of
+	// the queue they fill
+	"POST /flow_run_notification_policies/":       {body: notificationPolicyCreate{}, ok: created1, resp: core.FlowRunNotificationPolicy{}, errs: []int{http.StatusConflict}},
+	"PATCH /flow_run_notification_policies/{id}":  {body: notificationPolicyUpdate{}, ok: noBody, errs: []int{http.StatusConflict}},
+	"GET /flow_run_notification_policies/{id}":    {ok: okOnly, resp: core.FlowRunNotificationPolicy{}},
+	"POST /flow_run_notification_policies/filter": {body: notificationPolicyFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.FlowRunNotificationPolicy{}},
+	"DELETE /flow_run_notification_policies/{id}": {ok: noBody},
+	"POST /flow_run_notifications/filter":         {body: notificationFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []core.Notification{}},
+
 	// Work pools (experimental in 2.7.12; none exist here: work_pools.go)
 	"POST /experimental/work_pools/filter": {body: workPoolFilterBody{}, bodyMayBeNull: true, ok: okOnly, resp: []workPool{}},
 }
