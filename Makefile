@@ -30,7 +30,7 @@ run: build ## Start the server on 127.0.0.1:4200 with SQLite at ~/.orrery/orrery
 	$(BIN) server start
 
 .PHONY: test
-test: build ## Run every test: Go (race); the stock client on SQLite; schemathesis on the OpenAPI documents; the stock client through the Lambda shape (RIE + moto, API keys); CDK template tests + synth; cdk deploy to moto; shellcheck; benchmark smoke
+test: build ## Run every test: Go (race); the stock client on SQLite; schemathesis on the OpenAPI documents; the stock client through the Lambda shape (RIE + moto, API keys); CDK template tests + synth; cdk deploy to moto; shellcheck; benchmark smoke; the UI in Chromium (Playwright) and the stock 2.7.12 UI on the same API
 	bash scripts/test-lanes.sh
 
 .PHONY: test-go
@@ -48,6 +48,19 @@ compat: build ## The stock Prefect 2.7.12 client and CLI against Orrery (pytest)
 .PHONY: test-schema
 test-schema: build ## Schema fuzzing: schemathesis against bin/orrery with Orrery's OpenAPI document (all checks) and with prefect 2.7.12's (no server errors)
 	ORRERY_BIN=$(CURDIR)/$(BIN) bash tests/schema/run.sh
+
+.PHONY: test-ui
+test-ui: build test-ui-run ## Browser tests: rebuild web/ and fail if it differs from the committed web/dist, then Playwright + Debian chromium against bin/orrery on a seeded SQLite database, and the stock Prefect 2.7.12 UI against the same API
+
+.PHONY: test-ui-run
+test-ui-run: ## test-ui without building bin/orrery (make test's lanes build it once, first)
+	bash tests/ui/check-dist.sh
+	cd tests/ui && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/ui && ORRERY_BIN=$(CURDIR)/$(BIN) npx playwright test
+
+.PHONY: ui-report
+ui-report: build ## UI budgets (not timed tests): JS gzipped, time until the flow-runs page is usable on the seeded and on a 1M-run database -> docs/ui-budgets.md
+	bash tests/ui/report.sh
 
 .PHONY: compat-dynamodb
 compat-dynamodb: build ## The compat suite with the server on DynamoDB (moto, a fresh table; make test runs the Lambda shape instead)

@@ -232,12 +232,13 @@ export async function seed(base: string): Promise<Seed> {
     s.concurrencyLimits[tag] = (await api.post('/concurrency_limits/', { tag, concurrency_limit: limit })).id;
   }
 
-  // Saved searches.
+  // Saved searches, in the shape the stock 2.7.12 UI saves them
+  // (property = its filter's key, value = the selection).
   const ss = await api.put('/saved_searches/', {
     name: 'Failed prod runs',
     filters: [
-      { object: 'flow_run', property: 'state', type: 'state', operation: 'or', value: ['Failed', 'Crashed'] },
-      { object: 'flow_run', property: 'tag', type: 'tag', operation: 'or', value: ['env:prod'] },
+      { object: 'flowRun', property: 'state', type: '', operation: '', value: ['Failed', 'Crashed'] },
+      { object: 'flowRun', property: 'tag', type: '', operation: '', value: ['env:prod'] },
     ],
   });
   s.savedSearches['Failed prod runs'] = ss.id;
