@@ -12,10 +12,12 @@ import (
 	"github.com/orrery-dev/orrery/internal/api"
 	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/metrics"
+	"github.com/orrery-dev/orrery/internal/notify"
 	"github.com/orrery-dev/orrery/internal/orchestration"
 	"github.com/orrery-dev/orrery/internal/secretbox"
 	"github.com/orrery-dev/orrery/internal/services"
 	"github.com/orrery-dev/orrery/internal/store"
+	"github.com/orrery-dev/orrery/internal/ui"
 	"github.com/orrery-dev/orrery/shared"
 )
 
@@ -66,6 +68,10 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 	if opts.CORSOrigins == nil {
 		opts.CORSOrigins = cfg.CORSOrigins
 	}
+	if opts.UIHandler == nil {
+		// The embedded web UI, in both shells (server and Lambda).
+		opts.UIHandler = ui.Handler()
+	}
 	if opts.Settings == nil {
 		// api.New shows every URL through shared.RedactURL; redacting here
 		// too keeps the map safe for any other use.
@@ -88,6 +94,7 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 			m.WrapService(&services.Scheduler{Store: ist, NewName: api.Slug}),
 			m.WrapService(&services.LateRuns{Orch: orch()}),
 			m.WrapService(&services.CrashedRuns{Orch: orch(), Deadline: cfg.AgentDeadline}),
+			m.WrapService(&services.Notifications{Store: ist, Box: box, Deliverer: &notify.Deliverer{}, UIURL: cfg.UIURL, Logger: opts.Logger}),
 		},
 	}, nil
 }
