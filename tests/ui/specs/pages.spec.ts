@@ -40,7 +40,7 @@ for (const c of pageCases) {
     await expect(page.getByTestId(c.testid)).toBeVisible();
     await expect(page.getByTestId('page-title').first()).toBeVisible();
     for (const text of c.texts()) {
-      await expect(page.getByText(text, { exact: false }).first(), `${c.name} shows "${text}"`).toBeVisible();
+      await expect(page.getByText(text, { exact: false }).filter({ visible: true }).first(), `${c.name} shows "${text}"`).toBeVisible();
     }
     await expect(page.getByTestId('loading')).toHaveCount(0);
     await expect(page.getByTestId('error')).toHaveCount(0);
