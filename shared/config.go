@@ -7,6 +7,8 @@ package shared
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,6 +54,9 @@ const (
 	// EnvRetention is how long finished flow runs are kept (ParseRetention:
 	// 30d, 12h, ...); unset, nothing is deleted.
 	EnvRetention = "ORRERY_RETENTION"
+	// EnvUIURL is the UI's base URL, for links in notifications
+	// ({flow_run_url}); default http://<host>:<port>.
+	EnvUIURL = "ORRERY_UI_URL"
 )
 
 // Config is the runtime configuration of a server.
@@ -81,6 +86,9 @@ type Config struct {
 	ReadTimeout, WriteTimeout time.Duration
 	// Retention is ORRERY_RETENTION (0 when unset: runs are kept forever).
 	Retention time.Duration
+	// UIURL is ORRERY_UI_URL without a trailing slash ("" when unset; see
+	// UIBaseURL).
+	UIURL string
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -163,7 +171,35 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("%s: %w", EnvRetention, err)
 		}
 	}
+	if v := os.Getenv(EnvUIURL); v != "" {
+		if c.UIURL, err = uiURL(v, c.Host, c.Port); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// UIBaseURL is the UI's base URL: ORRERY_UI_URL, else the server's own
+// address (after flags changed Host and Port), a wildcard host shown as
+// 127.0.0.1.
+func (c Config) UIBaseURL() string {
+	u, _ := uiURL(c.UIURL, c.Host, c.Port)
+	return u
+}
+
+// uiURL is ORRERY_UI_URL (an http(s) URL) or the server's own address.
+func uiURL(v, host string, port int) (string, error) {
+	if v == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" || host == "[::]" {
+			host = "127.0.0.1"
+		}
+		return "http://" + net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)), nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%s must be an http(s) URL such as https://orrery.example.com, got %q", EnvUIURL, v)
+	}
+	return strings.TrimRight(v, "/"), nil
 }
 
 // maxRetentionDays keeps a day count inside time.Duration (~292 years).

@@ -55,6 +55,7 @@ Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_AGENT_DEADLINE             unpolled this long, a queue's claimed runs are Crashed (10m)
   ORRERY_RETENTION                  delete flow runs finished longer ago than this (30d, 12h;
                                     default: keep forever)
+  ORRERY_UI_URL                     UI address used in notification links (http://HOST:PORT)
   ORRERY_AUTH                       true/false: check API keys (unset: on when --host is not
                                     loopback; always on in the Lambda functions)
   ORRERY_PPROF                      set to serve Go profiles at /debug/pprof/`,

@@ -149,7 +149,7 @@ func TestRunServicesOnce(t *testing.T) {
 	for _, s := range a.Services {
 		names = append(names, s.Name())
 	}
-	if strings.Join(names, ",") != "scheduler,late-runs,crashed-runs" {
+	if strings.Join(names, ",") != "scheduler,late-runs,crashed-runs,notifications" {
 		t.Fatalf("services %v", names)
 	}
 	var ran []string
