@@ -7,6 +7,9 @@ import { Dashboard } from './pages/dashboard';
 import { FlowRunsPage } from './pages/flow-runs';
 import { FlowRunPage } from './pages/flow-run';
 import { TaskRunPage } from './pages/task-run';
+import { DeploymentsPage } from './pages/deployments';
+import { DeploymentPage } from './pages/deployments-detail';
+import { DeploymentRunPage } from './pages/deployments-run';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Page = FunctionComponent<any>;
@@ -16,4 +19,7 @@ export const routes: [string, Page][] = [
   ['/flow-runs', FlowRunsPage],
   ['/flow-runs/flow-run/:id', FlowRunPage],
   ['/flow-runs/task-run/:id', TaskRunPage],
+  ['/deployments', DeploymentsPage],
+  ['/deployments/deployment/:id', DeploymentPage],
+  ['/deployments/deployment/:id/run', DeploymentRunPage],
 ];
