@@ -1,6 +1,6 @@
 // Global setup: a real `orrery server start` on a temporary SQLite database
 // (ports 4370-4379), seeded over the REST API. The URL reaches the workers
-// through ORRERY_UI_URL, the seed's ids through out/state.json; the
+// through UI_TEST_BASE_URL, the seed's ids through out/state.json; the
 // returned function stops the server when the run ends.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +19,7 @@ export default async function globalSetup(_config: FullConfig) {
     await server.stop();
     throw e;
   }
-  process.env.ORRERY_UI_URL = server.url;
+  process.env.UI_TEST_BASE_URL = server.url;
   return async () => {
     await server.stop();
   };

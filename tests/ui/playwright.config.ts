@@ -4,7 +4,7 @@
 // browser downloads are not used (and cannot be fetched on CI machines).
 // global-setup.ts starts a real `orrery server start` on a temporary SQLite
 // database, seeds it over the REST API and hands the URL to the workers in
-// ORRERY_UI_URL.
+// UI_TEST_BASE_URL.
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 
@@ -26,7 +26,7 @@ export default defineConfig({
     ['html', { outputFolder: path.join(out, 'html'), open: 'never' }],
   ],
   use: {
-    baseURL: process.env.ORRERY_UI_URL,
+    baseURL: process.env.UI_TEST_BASE_URL,
     headless: true,
     viewport: { width: 1440, height: 900 },
     timezoneId: 'UTC',

@@ -66,7 +66,7 @@ export const test = base.extend<{ guard: Guard }>({
       const problems: string[] = [];
       const allowed: Array<{ part: string; status: number }> = [];
       const guard: Guard = {
-        origin: new URL(baseURL || process.env.ORRERY_UI_URL || 'http://127.0.0.1').origin,
+        origin: new URL(baseURL || process.env.UI_TEST_BASE_URL || 'http://127.0.0.1').origin,
         allow: (part, status) => allowed.push({ part, status }),
         tolerateOffOrigin: false,
         blocked: [],
