@@ -323,5 +323,6 @@ func newFlowRunCmd() *cobra.Command {
 			})
 		},
 	})
+	root.AddCommand(newFlowRunLogsCmd(&flags))
 	return root
 }
