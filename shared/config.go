@@ -57,6 +57,10 @@ const (
 	// EnvUIURL is the UI's base URL, for links in notifications
 	// ({flow_run_url}); default http://<host>:<port>.
 	EnvUIURL = "ORRERY_UI_URL"
+	// EnvNotificationBackoff is the wait before a failed notification's
+	// first retry (a Go duration); each later wait is three times longer,
+	// at most an hour.
+	EnvNotificationBackoff = "ORRERY_NOTIFICATION_BACKOFF"
 )
 
 // Config is the runtime configuration of a server.
@@ -89,6 +93,8 @@ type Config struct {
 	// UIURL is ORRERY_UI_URL without a trailing slash ("" when unset; see
 	// UIBaseURL).
 	UIURL string
+	// NotificationBackoff is ORRERY_NOTIFICATION_BACKOFF (default 10s).
+	NotificationBackoff time.Duration
 }
 
 // Home is Orrery's state directory: $ORRERY_HOME or ~/.orrery.
@@ -170,6 +176,14 @@ func Load() (Config, error) {
 		if c.Retention, err = ParseRetention(v); err != nil {
 			return c, fmt.Errorf("%s: %w", EnvRetention, err)
 		}
+	}
+	c.NotificationBackoff = 10 * time.Second
+	if v := os.Getenv(EnvNotificationBackoff); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s must be a positive duration such as 10s, got %q", EnvNotificationBackoff, v)
+		}
+		c.NotificationBackoff = d
 	}
 	if v := os.Getenv(EnvUIURL); v != "" {
 		if c.UIURL, err = uiURL(v, c.Host, c.Port); err != nil {

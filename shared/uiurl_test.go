@@ -1,6 +1,9 @@
 package shared
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestUIURL(t *testing.T) {
 	tests := []struct {
@@ -43,5 +46,22 @@ func TestUIBaseURLFollowsFlags(t *testing.T) {
 	t.Setenv(EnvUIURL, "nope")
 	if _, err := Load(); err == nil {
 		t.Error("a bad ORRERY_UI_URL loaded")
+	}
+}
+
+func TestNotificationBackoffSetting(t *testing.T) {
+	t.Setenv(EnvNotificationBackoff, "")
+	if c, err := Load(); err != nil || c.NotificationBackoff != 10*time.Second {
+		t.Errorf("default %s, %v", c.NotificationBackoff, err)
+	}
+	t.Setenv(EnvNotificationBackoff, "250ms")
+	if c, err := Load(); err != nil || c.NotificationBackoff != 250*time.Millisecond {
+		t.Errorf("250ms: %s, %v", c.NotificationBackoff, err)
+	}
+	for _, bad := range []string{"0s", "-1s", "soon"} {
+		t.Setenv(EnvNotificationBackoff, bad)
+		if _, err := Load(); err == nil {
+			t.Errorf("%q loaded", bad)
+		}
 	}
 }

@@ -56,6 +56,8 @@ Configuration comes from flags and ORRERY_* environment variables:
   ORRERY_RETENTION                  delete flow runs finished longer ago than this (30d, 12h;
                                     default: keep forever)
   ORRERY_UI_URL                     UI address used in notification links (http://HOST:PORT)
+  ORRERY_NOTIFICATION_BACKOFF       wait before a failed notification's first retry (10s;
+                                    then 3x longer each time, at most 1h; 8 attempts)
   ORRERY_AUTH                       true/false: check API keys (unset: on when --host is not
                                     loopback; always on in the Lambda functions)
   ORRERY_PPROF                      set to serve Go profiles at /debug/pprof/`,
@@ -63,7 +65,7 @@ Configuration comes from flags and ORRERY_* environment variables:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServerCmd(), newDatabaseCmd(), newAgentCmd(), newDeploymentCmd(), newWorkQueueCmd(), newFlowRunCmd(), newAPIKeyCmd())
+	root.AddCommand(newServerCmd(), newDatabaseCmd(), newAgentCmd(), newDeploymentCmd(), newWorkQueueCmd(), newFlowRunCmd(), newAPIKeyCmd(), newNotificationCmd())
 	rejectUnknownSubcommands(root)
 	return root
 }

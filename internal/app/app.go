@@ -94,7 +94,8 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 			m.WrapService(&services.Scheduler{Store: ist, NewName: api.Slug}),
 			m.WrapService(&services.LateRuns{Orch: orch()}),
 			m.WrapService(&services.CrashedRuns{Orch: orch(), Deadline: cfg.AgentDeadline}),
-			m.WrapService(&services.Notifications{Store: ist, Box: box, Deliverer: &notify.Deliverer{}, UIURL: cfg.UIBaseURL(), Logger: opts.Logger}),
+			m.WrapService(&services.Notifications{Store: ist, Box: box, Deliverer: &notify.Deliverer{}, UIURL: cfg.UIBaseURL(), Logger: opts.Logger,
+				Backoff: services.ExponentialBackoff(cfg.NotificationBackoff)}),
 		},
 	}, nil
 }

@@ -69,11 +69,23 @@ func (s *Notifications) Name() string { return "notifications" }
 // NotificationBackoff is the default retry wait: 10 s after the first
 // failure, then times 3 (30 s, 1.5 min, 4.5 min ...), at most an hour.
 func NotificationBackoff(failures int) time.Duration {
-	d := 10 * time.Second
-	for i := 1; i < failures && d < time.Hour; i++ {
-		d *= 3
+	return ExponentialBackoff(10 * time.Second)(failures)
+}
+
+// ExponentialBackoff waits first after the first failure, then three times
+// longer after each further one, at most an hour (or first, if longer).
+func ExponentialBackoff(first time.Duration) func(failures int) time.Duration {
+	if first <= 0 {
+		first = 10 * time.Second
 	}
-	return min(d, time.Hour)
+	ceiling := max(time.Hour, first)
+	return func(failures int) time.Duration {
+		d := first
+		for i := 1; i < failures && d < ceiling; i++ {
+			d *= 3
+		}
+		return min(d, ceiling)
+	}
 }
 
 func (s *Notifications) now() time.Time {

@@ -420,4 +420,11 @@ func TestNotificationBackoff(t *testing.T) {
 			t.Errorf("NotificationBackoff(%d) = %s, want %s", failures, got, want)
 		}
 	}
+	fast := services.ExponentialBackoff(100 * time.Millisecond)
+	if fast(1) != 100*time.Millisecond || fast(3) != 900*time.Millisecond {
+		t.Errorf("ExponentialBackoff(100ms): %s, %s", fast(1), fast(3))
+	}
+	if slow := services.ExponentialBackoff(2 * time.Hour); slow(1) != 2*time.Hour || slow(5) != 2*time.Hour {
+		t.Errorf("ExponentialBackoff(2h): %s, %s", slow(1), slow(5))
+	}
 }
