@@ -456,6 +456,12 @@ func (s *Store) LookupCache(ctx context.Context, a1 string, a2 time.Time) (*core
 	return r0, err
 }
 
+func (s *Store) PruneFlowRuns(ctx context.Context, a1 *store.PruneParams) (*store.PruneResult, error) {
+	r0, err := s.Store.PruneFlowRuns(ctx, a1)
+	s.observe("PruneFlowRuns", err)
+	return r0, err
+}
+
 func (s *Store) Reset(ctx context.Context) error {
 	err := s.Store.Reset(ctx)
 	s.observe("Reset", err)

@@ -43,6 +43,7 @@ type Store interface {
 	WorkQueueStore
 	APIKeyStore
 	NotificationStore
+	RetentionStore
 
 	// Reset deletes all data and re-applies the schema.
 	Reset(ctx context.Context) error

@@ -62,6 +62,8 @@ type Store struct {
 	// blobKeys remembers the payload key of items this process read or
 	// wrote with an offloaded payload, so an overwrite can delete the old one.
 	blobKeys sync.Map // pk -> string
+
+	retention atomic.Int64 // ORRERY_RETENTION as a time.Duration (SetRetention); 0: no TTL stamps
 }
 
 var _ store.Store = (*Store)(nil)

@@ -47,6 +47,7 @@ func (s *Store) stateItem(ctx context.Context, prefix, runPK string, st *core.St
 	delete(it, shared.DynamoG1PK) // reached by key only
 	delete(it, shared.DynamoG1SK)
 	it[attrRun] = sv(runPK)
+	s.stampState(it, st) // retention TTL (prune.go)
 	return it, blob, nil
 }
 
@@ -75,7 +76,7 @@ func history(it item) []uuid.UUID {
 
 // optionalRunAttrs are the run-item attributes a rewrite may drop.
 var optionalRunAttrs = []string{attrDoc, attrZDoc, attrBlob, shared.DynamoG3PK, shared.DynamoG3SK,
-	shared.DynamoG4PK, shared.DynamoG4SK, shared.DynamoG5PK, shared.DynamoG5SK}
+	shared.DynamoG4PK, shared.DynamoG4SK, shared.DynamoG5PK, shared.DynamoG5SK, shared.DynamoTTL}
 
 // runUpdate builds the UpdateItem that rewrites a run item as it (keeping
 // its history) on condition v = expected, appending the state id appended

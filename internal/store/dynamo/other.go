@@ -462,6 +462,7 @@ func (s *Store) CreateLogs(ctx context.Context, logs []*core.Log) error {
 		if err != nil {
 			return err
 		}
+		s.stampLog(it) // retention TTL (prune.go)
 		its = append(its, it)
 	}
 	for len(its) > 0 {

@@ -152,6 +152,7 @@ func (s *Store) flowRunItem(ctx context.Context, r *core.FlowRun) (item, string,
 			it[shared.DynamoG5SK] = sv(string(*r.StateType) + "#" + orderTSOf(r.NextScheduledStartTime) + "#" + id)
 		}
 	}
+	s.stampRun(it, r.StateType, r.EndTime, r.State) // retention TTL (prune.go)
 	return it, blob, nil
 }
 
@@ -312,7 +313,8 @@ func (s *Store) deleteFlowRunCascade(ctx context.Context, r *core.FlowRun) error
 	return s.deleteRunItems(ctx, pFlowRun+r.ID.String(), pFlowRunState, extra...)
 }
 
-func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTransition) error {
+func (s *Store) CommitFlowRunTransition(ctx context.Context, t *store.FlowRunTransition) (err error) {
+	defer s.afterFlowRunCommit(ctx, t, &err) // retention TTL (prune.go)
 	r := *t.Run
 	r.Version = t.ExpectedVersion + 1
 	it, blob, err := s.flowRunItem(ctx, &r)
@@ -372,6 +374,7 @@ func (s *Store) taskRunItem(ctx context.Context, r *core.TaskRun) (item, string,
 	}
 	it[attrVersion] = nv(r.Version)
 	it[shared.DynamoG2PK], it[shared.DynamoG2SK] = sv(pFlowRun+r.FlowRunID.String()), sv(id)
+	s.stampRun(it, r.StateType, r.EndTime, r.State) // retention TTL (prune.go)
 	return it, blob, nil
 }
 
@@ -471,7 +474,8 @@ func (s *Store) deleteTaskRunCollection(ctx context.Context, pk string) error {
 	return s.deleteRunItems(ctx, pk, pTaskRunState, extra...)
 }
 
-func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) error {
+func (s *Store) CommitTaskRunTransition(ctx context.Context, t *store.TaskRunTransition) (err error) {
+	defer s.afterTaskRunCommit(ctx, t, &err) // retention TTL (prune.go)
 	r := *t.Run
 	r.Version = t.ExpectedVersion + 1
 	pk := pTaskRun + r.ID.String()

@@ -39,7 +39,8 @@ var sqlPrune = `WITH runs AS (DELETE FROM flow_runs WHERE id IN (
 	task_states AS (DELETE FROM task_run_states WHERE run_id IN (SELECT id FROM tasks) RETURNING 1),
 	slots AS (DELETE FROM concurrency_slots WHERE task_run_id IN (SELECT id FROM tasks)),
 	cache AS (DELETE FROM task_cache WHERE doc->'state_details'->>'task_run_id' IN (SELECT id::text FROM tasks)),
-	log_rows AS (DELETE FROM logs WHERE flow_run_id IN (SELECT id FROM runs) RETURNING 1)
+	log_rows AS (DELETE FROM logs WHERE flow_run_id IN (SELECT id FROM runs) RETURNING 1),
+	queued AS (DELETE FROM notifications WHERE flow_run_id IN (SELECT id FROM runs))
 	SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM tasks),
 		(SELECT count(*) FROM flow_states) + (SELECT count(*) FROM task_states), (SELECT count(*) FROM log_rows)`
 

@@ -46,6 +46,7 @@ var pruneSteps = func() []struct{ table, where, count string } {
 		{"logs", "flow_run_id IN " + runs, "logs"},
 		{"task_runs", "flow_run_id IN " + runs, "task_runs"},
 		{"flow_run_states", "run_id IN " + runs, "states"},
+		{"notifications", "flow_run_id IN " + runs, ""},
 		{"flow_runs", "id IN " + runs, "flow_runs"},
 	}
 }()

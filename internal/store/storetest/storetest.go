@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore Factory) {
 		"ConcurrentAPIKeyWrites":   testConcurrentAPIKeyWrites,
 		"AuditLog":                 testAuditLog,
 		"ResetKeepsKeysAndAudit":   testResetKeepsKeys,
+		"Retention":                testRetention,
 	}
 	for name, fn := range logTests {
 		tests[name] = fn
