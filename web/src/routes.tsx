@@ -8,6 +8,12 @@ import { FlowRunsPage } from './pages/flow-runs';
 import { FlowRunPage } from './pages/flow-run';
 import { TaskRunPage } from './pages/task-run';
 import { DeploymentsPage } from './pages/deployments';
+import { FlowsPage } from './pages/flows';
+import { FlowPage } from './pages/flows-detail';
+import { WorkQueuesPage } from './pages/work-queues';
+import { WorkQueuePage } from './pages/work-queues-detail';
+import { ConcurrencyLimitsPage } from './pages/concurrency-limits';
+import { SettingsPage } from './pages/settings';
 import { DeploymentPage } from './pages/deployments-detail';
 import { DeploymentRunPage } from './pages/deployments-run';
 
@@ -19,7 +25,13 @@ export const routes: [string, Page][] = [
   ['/flow-runs', FlowRunsPage],
   ['/flow-runs/flow-run/:id', FlowRunPage],
   ['/flow-runs/task-run/:id', TaskRunPage],
+  ['/flows', FlowsPage],
+  ['/flows/flow/:id', FlowPage],
   ['/deployments', DeploymentsPage],
   ['/deployments/deployment/:id', DeploymentPage],
   ['/deployments/deployment/:id/run', DeploymentRunPage],
+  ['/work-queues', WorkQueuesPage],
+  ['/work-queues/work-queue/:id', WorkQueuePage],
+  ['/concurrency-limits', ConcurrencyLimitsPage],
+  ['/settings', SettingsPage],
 ];
