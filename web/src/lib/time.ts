@@ -109,3 +109,10 @@ export function fromInputValue(v: string): string | undefined {
   const d = timeZonePref.value === 'utc' ? new Date(v + ':00Z') : new Date(v);
   return isNaN(d.getTime()) ? undefined : d.toISOString();
 }
+
+/** "Dec 2" in the chosen zone (chart ticks). */
+export function formatDay(t: string | Date | null | undefined): string {
+  const d = parseTime(t);
+  if (!d) return '—';
+  return fmt('day', { month: 'short', day: 'numeric' }).format(d);
+}
