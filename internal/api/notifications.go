@@ -19,15 +19,16 @@ import (
 // delivery failures included — since 2.7 has no way to see them.
 
 // notificationPolicyCreate is 2.7.12's FlowRunNotificationPolicyCreate.
-// 2.7.12 does not mark block_document_id required (a body without it fails
-// later with a 409 from its NOT NULL column); Orrery answers the 422 a
-// missing field deserves. Nulls 2.7.12 also lets through to the database
-// (a 409 there) are 422s here.
+// 2.7.12 does not mark block_document_id required: a body without it fails
+// at its NOT NULL column with the same 409 as a document that does not
+// exist, and so it does here (a 422 would also list it beside the real
+// error of a body that has one). Explicit nulls, which 2.7.12 also lets
+// through to the database, are 422s here.
 type notificationPolicyCreate struct {
 	IsActive        *bool      `json:"is_active" nullable:"false" description:"Whether the policy is currently active (default true)"`
 	StateNames      *[]string  `json:"state_names" nullable:"false" maxItems:"100" itemMaxLength:"1024" description:"The flow run states that trigger notifications ([] = every state)"`
 	Tags            *[]string  `json:"tags" nullable:"false" maxItems:"1000" itemMaxLength:"1024" description:"The flow run tags that trigger notifications ([] = every run)"`
-	BlockDocumentID *uuid.UUID `json:"block_document_id" required:"true" description:"The notification block document used to send notifications"`
+	BlockDocumentID *uuid.UUID `json:"block_document_id" nullable:"false" description:"The notification block document used to send notifications"`
 	MessageTemplate *string    `json:"message_template" maxLength:"65536" description:"A message template: Python str.format braces over the notification variables"`
 }
 
@@ -119,6 +120,9 @@ func (s *Server) registerNotificationRoutes() {
 		}
 		if err := checkTemplate(body, in.MessageTemplate); err != nil {
 			return err
+		}
+		if in.BlockDocumentID == nil {
+			return errIntegrity
 		}
 		if err := s.checkBlockDocument(r.Context(), *in.BlockDocumentID); err != nil {
 			return err

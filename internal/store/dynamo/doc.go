@@ -35,6 +35,9 @@
 //	API key              AK#<key id>         #                          type: api_key/<created>#<id> (kept by Reset)
 //	audit record         AU#<id>             #                          type: audit/<ts>#<id>, read newest first (kept by Reset)
 //	unique value         U#<kind>#"v"...     U                          (none; "id" = owner)
+//	notification policies NP                 #                          (none; "p" id -> document, "sv" version)
+//	notification         NT#<id>             #                          type: notification/<created>#<id>;
+//	                                                                    state: NQ/<claimable at>#<id> while pending
 //
 // Access patterns: by id = GetItem of <prefix><id>. Flow by name, deployment
 // by (flow, name), work queue by name, block type by slug, schema by
@@ -116,6 +119,47 @@
 // TTL is used for cache entries (expiry + 1 h) as housekeeping only —
 // LookupCache skips expired entries itself ("e" <= now), since DynamoDB
 // deletes expired items lazily (up to days later).
+//
+// # Notifications
+//
+// Every notification policy lives in ONE item, NP (a map of id -> JSON
+// document and a version "sv"; policy writes are read-modify-write
+// conditioned on sv). The orchestrator reads the active policies on every
+// flow-run transition that appends a state, and with one item that read is
+// one strongly consistent GetItem: 1 RCU while the policies fit in 4 KB
+// (about a dozen; +1 RCU per further 4 KB; the item caps at 400 KB, about a
+// thousand policies), and it never misses a policy created a moment ago, as
+// an eventually consistent index query could. Policy reads by id and lists
+// read the same item.
+//
+// A notification's id is core.NotificationID(policy, state), so its item
+// NT#<id> is keyed by the pair and a duplicate is a failed
+// attribute_not_exists. A transition that queues notifications is ONE
+// TransactWriteItems: the run's version-conditioned update, the state's put
+// and a conditional put per notification (2 WCU each, ~0.6 KB items, plus
+// their index entries) instead of the two plain writes of a transition
+// without side effects. A failed condition cancels the whole transaction,
+// so the cancellation reasons decide: the run's means ErrVersionConflict
+// (or not found); a notification's means that pair is queued already — it
+// is dropped and the transaction retried, so a duplicate never costs the
+// transition (and a delivered notification is never reset to pending);
+// several notifications of one pair in one call are merged first (a
+// transaction may not touch an item twice). 98 notifications fit the
+// transaction (its limit is 100 items); any further ones follow in
+// conditional puts right after it commits.
+//
+// Claiming: pending notifications sit in the state index partition NQ,
+// sorted by the time each becomes claimable — its next attempt, or the end
+// of its lease while leased — and leave it once delivered or given up
+// (sparse index). A claim queries NQ for keys at or before now (keys only,
+// eventually consistent, 0.5 RCU per page), reads those items strongly
+// consistent (1 RCU each) and leases each with a put conditioned on its
+// document being the one read (1 WCU + 2 for the index key moving): of two
+// claimers only one put succeeds, the other skips the notification.
+// Completing and failing are the same conditional rewrite. The API's list
+// of notifications reads the type partition (bounded by the scan cap) and
+// filters in Go: a view for operators, not a hot path. Reset deletes
+// policies and notifications with every other item.
 //
 // # Queries and the scan cap
 //

@@ -38,6 +38,10 @@ const (
 
 const policyWhat = "Flow run notification policy"
 
+// maxTxNotifications is how many notifications share a transition's
+// transaction with the run and its state (DynamoDB's limit is 100 items).
+const maxTxNotifications = 98
+
 // readPolicies returns the registry's policies by id and its version (0
 // when the item does not exist yet).
 func (s *Store) readPolicies(ctx context.Context) (map[string]*core.FlowRunNotificationPolicy, int64, error) {
@@ -223,6 +227,13 @@ func (s *Store) commitFlowRunWithNotifications(ctx context.Context, t *store.Flo
 		}
 		ns = append(ns, s.txPut(nit, "attribute_not_exists(pk)", nil))
 	}
+	// A transaction holds at most 100 items: notifications past that
+	// follow in plain conditional puts once it has committed (queued
+	// unless the process dies in between).
+	var overflow []types.TransactWriteItem
+	if len(ns) > maxTxNotifications {
+		ns, overflow = ns[:maxTxNotifications], ns[maxTxNotifications:]
+	}
 	for attempt := 0; ; attempt++ {
 		ws := []types.TransactWriteItem{txUpdateRun(s.table, it, t.ExpectedVersion, appended)}
 		first := 1
@@ -235,6 +246,11 @@ func (s *Store) commitFlowRunWithNotifications(ctx context.Context, t *store.Flo
 		if err == nil {
 			s.replacedBlob(ctx, pk, blob)
 			t.Run.Version = t.ExpectedVersion + 1
+			for _, w := range overflow {
+				if err := s.putItem(ctx, w.Put.Item, "attribute_not_exists(pk)", nil); err != nil && !isCondFailed(err) {
+					return err
+				}
+			}
 			return nil
 		}
 		if failedAt(err, 0) || !anyFailed(err) || attempt >= len(t.Notifications)+1 {

@@ -23,6 +23,7 @@ var notificationTests = map[string]func(*testing.T, store.Store){
 	"NotifConcurrentClaims": testNotifConcurrentClaims,
 	"NotifRetryAndGiveUp":   testNotifRetry,
 	"NotifReset":            testNotifReset,
+	"NotifManyPolicies":     testNotifManyPolicies,
 }
 
 func newPolicy(t *testing.T, s store.Store, active bool, states, tags []string) *core.FlowRunNotificationPolicy {
@@ -423,5 +424,21 @@ func testNotifReset(t *testing.T, s store.Store) {
 	}
 	if ns, _ := s.ClaimNotifications(ctx, t0.Add(time.Hour), time.Minute, 5); len(ns) != 0 {
 		t.Fatalf("claimed %d notifications after Reset", len(ns))
+	}
+}
+
+// testNotifManyPolicies: a transition matching more policies than one
+// DynamoDB transaction holds still queues one notification per policy.
+func testNotifManyPolicies(t *testing.T, s store.Store) {
+	f := newFlow(t, s, "f")
+	r := newRun(t, s, f, core.Running)
+	const n = 105
+	ps := make([]*core.FlowRunNotificationPolicy, n)
+	for i := range ps {
+		ps[i] = newPolicy(t, s, true, []string{}, []string{})
+	}
+	transition(t, s, r.ID, core.Failed, t0, ps...)
+	if got := listNotifs(t, s, store.NotificationQuery{FlowRunIDs: []uuid.UUID{r.ID}}); len(got) != n {
+		t.Fatalf("queued %d notifications, want %d", len(got), n)
 	}
 }
