@@ -19,7 +19,11 @@
 #              (Prefect, bench/flows/seed_prefect.py into its database)
 #   dynamo     BenchmarkTaskRunTransition of internal/store/dynamo against
 #              scripts/moto-local.sh, when both exist
-# Knobs: BENCH_TARGETS (orrery,prefect), BENCH_REPS (3), BENCH_DURATION (10s),
+#   logsearch  POST /logs/filter text searches (logs.text.query) on BENCH_LOG_LINES seeded
+#              log lines (Orrery only: 2.7.12 has no text filter; bench/cmd/orrery-logsearch,
+#              seeded database cached between runs), p50/p95 per query
+# Knobs: BENCH_LOG_LINES (10000000), BENCH_LOG_DURATION (10s, per query),
+#        BENCH_TARGETS (orrery,prefect), BENCH_REPS (3), BENCH_DURATION (10s),
 #        BENCH_CLIENTS (1,8,64), BENCH_AUX_DURATION (5s), BENCH_SCALE_RUNS (1000000), BENCH_PREFECT_SCALE_RUNS
 #        (100000), BENCH_SCALE_DURATION (10s), BENCH_OUT (results directory),
 #        BENCH_CACHE (seeded databases; ~/.cache/orrery-bench), PREFECT_VENV.
@@ -33,13 +37,15 @@ smoke=0
 reps=${BENCH_REPS:-3}
 duration=${BENCH_DURATION:-10s}
 clients=${BENCH_CLIENTS:-1,8,64}
-scenarios=${BENCH_SCENARIOS:-footprint,flows,api,scale,dynamo}
+scenarios=${BENCH_SCENARIOS:-footprint,flows,api,scale,dynamo,logsearch}
 targets=${BENCH_TARGETS:-orrery,prefect}
 case "${BENCH_TARGET:-}" in both) targets=orrery,prefect ;; orrery|prefect) targets=$BENCH_TARGET ;; esac
 scale_runs=${BENCH_SCALE_RUNS:-1000000}
 prefect_scale_runs=${BENCH_PREFECT_SCALE_RUNS:-100000}
 scale_duration=${BENCH_SCALE_DURATION:-10s}
 aux_duration=${BENCH_AUX_DURATION:-5s}
+log_lines=${BENCH_LOG_LINES:-10000000}
+log_duration=${BENCH_LOG_DURATION:-10s}
 api_scenario=transitions
 strict=()
 venv=${PREFECT_VENV:-$root/tests/compat/.venv}
@@ -49,6 +55,7 @@ out=${BENCH_OUT:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 if (( smoke )); then
   reps=1 duration=1s clients=1,4 scenarios=footprint,api,scale,dynamo targets=orrery
   scale_runs=2000 scale_duration=1s api_scenario=all strict=(-strict) out=$tmp/results cache=$tmp/cache
+  scenarios+=,logsearch log_lines=2000 log_duration=100ms
 fi
 mkdir -p "$out"
 
@@ -80,6 +87,7 @@ log() { printf '== %s\n' "$*"; }
 [[ -x bin/orrery ]] || CGO_ENABLED=0 go build -trimpath -o bin/orrery ./cmd/orrery
 go build -o "$tmp/orrery-bench" ./bench/cmd/orrery-bench
 go build -o "$tmp/orrery-seed" ./bench/cmd/orrery-seed
+go build -o "$tmp/orrery-logsearch" ./bench/cmd/orrery-logsearch
 bench=$tmp/orrery-bench
 if has prefect "$targets" && [[ ! -x "$venv/bin/prefect" ]]; then
   log "installing the Prefect 2.7.12 virtualenv (tests/compat/setup.sh)"
@@ -283,10 +291,33 @@ if has dynamo "$scenarios"; then
   [[ -f "$out/dynamo.txt" ]] && grep '^Benchmark' "$out/dynamo.txt" || true
 fi
 
+# ---- log search (Orrery only: 2.7.12 has no text filter)
+if has logsearch "$scenarios" && has orrery "$targets"; then
+  n=$log_lines
+  # Seeding 10M lines takes a long while: keep the result, keyed by what
+  # shapes the rows and the index, and work on a copy.
+  key=$(cat internal/store/sqlite/migrations/*.sql bench/cmd/orrery-logsearch/main.go internal/core/*.go | sha256sum | cut -c1-16)
+  seeded=$cache/logs-$n-$key.db
+  if [[ ! -f $seeded ]]; then
+    mkdir -p "$cache"
+    rm -f "$cache"/logs-"$n"-*.db*
+    log "logsearch: seeding $n log lines into $seeded"
+    timeout 14400 "$tmp/orrery-logsearch" -seed -db "$seeded.tmp" -lines "$n" -runs $(( n >= 1000 ? n / 1000 : 1 ))
+    mv "$seeded.tmp" "$seeded"; rm -f "$seeded.tmp"-*
+  fi
+  cp --reflink=auto "$seeded" "$tmp/logsearch.db"
+  start_server orrery "$tmp/logsearch.db"
+  log "logsearch ($n lines)"
+  timeout 1800 "$tmp/orrery-logsearch" -url "$url" -lines "$n" -runs $(( n >= 1000 ? n / 1000 : 1 )) -duration "$log_duration" \
+    -json "$out/logsearch.json" -md "$out/logsearch.md"
+  stop_server
+fi
+
 echo "LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta.env"
 "$bench" -report "$out" >"$out/report.md"
+[[ -f "$out/logsearch.md" ]] && cat "$out/logsearch.md" >>"$out/report.md"
 if (( smoke )); then
-  grep -q '### 2. API' "$out/report.md" && grep -q '### 4. Scale' "$out/report.md" || { cat "$out/report.md"; echo "bench-smoke: report incomplete" >&2; exit 1; }
+  grep -q '### 2. API' "$out/report.md" && grep -q '### 4. Scale' "$out/report.md" && grep -q '### Log search' "$out/report.md" || { cat "$out/report.md"; echo "bench-smoke: report incomplete" >&2; exit 1; }
   echo "bench-smoke: ok"
 else
   cat "$out/report.md"
