@@ -178,6 +178,12 @@ export async function seed(base: string): Promise<Seed> {
   const late = await mkRun('seed-late', 'report-builder', 'SCHEDULED', { scheduledIn: -3 * 3600_000, tags: ['env:dev'] });
   await setState('flow_runs', late, { type: 'SCHEDULED', name: 'Late', state_details: { scheduled_time: iso(new Date(now.getTime() - 3 * 3600_000)) } });
   for (let i = 1; i <= 4; i++) await mkRun(`seed-report-${i}`, 'report-builder', i === 3 ? 'FAILED' : 'COMPLETED', { tags: ['env:dev'] });
+  // A day of hourly runs, expected over the past 20 hours (the run history
+  // is drawn by expected start; the server stamps the states themselves).
+  for (let h = 20; h >= 1; h--) {
+    const type = h === 7 || h === 15 ? 'FAILED' : h === 11 ? 'CRASHED' : 'COMPLETED';
+    await mkRun(`hourly-report-${String(h).padStart(2, '0')}`, h % 2 ? 'report-builder' : 'ml-train', type, { scheduledIn: -h * 3600_000, tags: ['env:prod', 'hourly'] });
+  }
 
   // Task runs of the main run: extract -> transform (x2, mapped) -> load,
   // each naming its upstream runs in task_inputs, as the client does.
