@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 		o.Observe = m.Transition
 		return o
 	}
-	return &App{
+	a := &App{
 		Store:   st,
 		API:     api.New(opts),
 		Metrics: m,
@@ -97,7 +97,12 @@ func New(ctx context.Context, cfg shared.Config, open Opener, opts api.Config, v
 			m.WrapService(&services.Notifications{Store: ist, Box: box, Deliverer: &notify.Deliverer{}, UIURL: cfg.UIBaseURL(), Logger: opts.Logger,
 				Backoff: services.ExponentialBackoff(cfg.NotificationBackoff)}),
 		},
-	}, nil
+	}
+	if err := a.addRetention(ctx, cfg, ist, opts.Logger); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 // AllowedHosts is the Host list the API answers while keys are off: the
