@@ -49,7 +49,12 @@
 // of a work queue by time = queue index (sort key "SCHEDULED#<time>"), all
 // runs by id = type index;
 // task runs by flow run = parent index; logs by run = Query of the run's
-// item collection (strongly consistent, sorted by timestamp); state
+// item collection (strongly consistent, sorted by timestamp; a download
+// pages it with ExclusiveStartKey at the last sort key, logs.go); log text
+// search (logs.text.query) has no index here: it is per run only — a text
+// query must come with flow_run_id any_ (at most maxFanout runs, and_),
+// else a 422 says so — and the runs' logs are matched in Go while read
+// (case folded as the SQL backends fold); state
 // history = GetItem of the run (its "hs" list of state ids, a list of
 // 16-byte binary ids) + BatchGetItem of FS#/TS#<id> (strongly consistent),
 // sorted by timestamp, ties in write order; a state by id = GetItem of
