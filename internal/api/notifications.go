@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 
 	"github.com/google/uuid"
 
@@ -65,8 +64,21 @@ type notificationFilter struct {
 		Any *[]uuid.UUID `json:"any_" maxItems:"10000"`
 	} `json:"flow_run_notification_policy_id"`
 	Status *struct {
-		Any *[]string `json:"any_" maxItems:"3" itemMaxLength:"16" description:"pending, delivered or failed"`
+		Any *[]notificationStatus `json:"any_" maxItems:"3"`
 	} `json:"status"`
+}
+
+// notificationStatus is core.Notification's status, an enum for the
+// checker and the document.
+type notificationStatus string
+
+// Enum lists the statuses (jsonschema-go's Enum interface).
+func (notificationStatus) Enum() []any {
+	out := []any{}
+	for _, s := range core.NotificationStatuses() {
+		out = append(out, s)
+	}
+	return out
 }
 
 type (
@@ -220,13 +232,10 @@ func (s *Server) registerNotificationRoutes() {
 						q.PolicyIDs = nonNilIDs(*f.PolicyID.Any)
 					}
 					if f.Status != nil && f.Status.Any != nil {
-						for i, st := range *f.Status.Any {
-							if !slices.Contains(core.NotificationStatuses(), st) {
-								return nil, fieldInvalid(fb.b, "value is not a valid enumeration member; permitted: 'pending', 'delivered', 'failed'",
-									"type_error.enum", "flow_run_notifications", "status", "any_", i)
-							}
+						q.Statuses = []string{}
+						for _, st := range *f.Status.Any {
+							q.Statuses = append(q.Statuses, string(st))
 						}
-						q.Statuses = *f.Status.Any
 					}
 				}
 				empty := f != nil && ((f.FlowRunID != nil && f.FlowRunID.Any != nil && len(*f.FlowRunID.Any) == 0) ||
