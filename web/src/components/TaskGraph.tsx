@@ -124,7 +124,11 @@ export function TaskGraph(props: { nodes: GraphNode[]; height?: number; testid?:
     if (!b) return;
     const w = lay.columns.length * COL_W;
     const h = maxRows * ROW_H;
-    const k = Math.min(1.5, Math.max(0.05, Math.min((b.clientWidth - 40) / w, (height - 40) / h)));
+    // Fit the whole graph when it is small; a long one is fitted to its
+    // height at a readable zoom and panned sideways.
+    const kW = (b.clientWidth - 40) / w;
+    const kH = (height - 40) / h;
+    const k = Math.max(0.05, Math.min(1, kH, Math.max(kW, 0.5)));
     view.current = { x: 20, y: 20, k };
     redraw((n) => n + 1);
   };

@@ -46,8 +46,10 @@ export function flowRunFilter(q: URLSearchParams, base: FlowRunsFilterBody = {},
   if (name) fr.name = { like_: name };
   const states = q.getAll('state');
   const types = states.filter((s) => s !== 'Late') as NonNullable<NonNullable<Schemas['StateFilter']['type']>['any_']>;
-  if (states.includes('Late') && types.length === 0) fr.state = { name: { any_: ['Late'] } };
-  else if (types.length) fr.state = { type: { any_: types } };
+  if (states.includes('Late')) {
+    // Late is a SCHEDULED state's name: or-ed with the chosen types.
+    fr.state = types.length ? { operator: 'or_', type: { any_: types }, name: { any_: ['Late'] } } : { name: { any_: ['Late'] } };
+  } else if (types.length) fr.state = { type: { any_: types } };
   const w = timeWindow(q, rangeFallback);
   if (w.after || w.before) fr.expected_start_time = { after_: w.after ?? null, before_: w.before ?? null };
   if (Object.keys(fr).length) body.flow_runs = fr;
