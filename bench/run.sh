@@ -22,7 +22,10 @@
 #   logsearch  POST /logs/filter text searches (logs.text.query) on BENCH_LOG_LINES seeded
 #              log lines (Orrery only: 2.7.12 has no text filter; bench/cmd/orrery-logsearch,
 #              seeded database cached between runs), p50/p95 per query
-# Knobs: BENCH_LOG_LINES (10000000), BENCH_LOG_DURATION (10s, per query),
+#   retention  orrery database prune --older-than 30d on BENCH_RETENTION_RUNS finished runs
+#              (Orrery only; bench/cmd/orrery-retention, seeded database cached): wall
+#              time and peak RSS of the deleting process
+# Knobs: BENCH_LOG_LINES (10000000), BENCH_LOG_DURATION (10s, per query), BENCH_RETENTION_RUNS (1000000),
 #        BENCH_TARGETS (orrery,prefect), BENCH_REPS (3), BENCH_DURATION (10s),
 #        BENCH_CLIENTS (1,8,64), BENCH_AUX_DURATION (5s), BENCH_SCALE_RUNS (1000000), BENCH_PREFECT_SCALE_RUNS
 #        (100000), BENCH_SCALE_DURATION (10s), BENCH_OUT (results directory),
@@ -37,7 +40,7 @@ smoke=0
 reps=${BENCH_REPS:-3}
 duration=${BENCH_DURATION:-10s}
 clients=${BENCH_CLIENTS:-1,8,64}
-scenarios=${BENCH_SCENARIOS:-footprint,flows,api,scale,dynamo,logsearch}
+scenarios=${BENCH_SCENARIOS:-footprint,flows,api,scale,dynamo,logsearch,retention}
 targets=${BENCH_TARGETS:-orrery,prefect}
 case "${BENCH_TARGET:-}" in both) targets=orrery,prefect ;; orrery|prefect) targets=$BENCH_TARGET ;; esac
 scale_runs=${BENCH_SCALE_RUNS:-1000000}
@@ -46,6 +49,7 @@ scale_duration=${BENCH_SCALE_DURATION:-10s}
 aux_duration=${BENCH_AUX_DURATION:-5s}
 log_lines=${BENCH_LOG_LINES:-10000000}
 log_duration=${BENCH_LOG_DURATION:-10s}
+retention_runs=${BENCH_RETENTION_RUNS:-1000000}
 api_scenario=transitions
 strict=()
 venv=${PREFECT_VENV:-$root/tests/compat/.venv}
@@ -56,6 +60,7 @@ if (( smoke )); then
   reps=1 duration=1s clients=1,4 scenarios=footprint,api,scale,dynamo targets=orrery
   scale_runs=2000 scale_duration=1s api_scenario=all strict=(-strict) out=$tmp/results cache=$tmp/cache
   scenarios+=,logsearch log_lines=2000 log_duration=100ms
+  scenarios+=,retention retention_runs=1000
 fi
 mkdir -p "$out"
 
@@ -88,6 +93,7 @@ log() { printf '== %s\n' "$*"; }
 go build -o "$tmp/orrery-bench" ./bench/cmd/orrery-bench
 go build -o "$tmp/orrery-seed" ./bench/cmd/orrery-seed
 go build -o "$tmp/orrery-logsearch" ./bench/cmd/orrery-logsearch
+go build -o "$tmp/orrery-retention" ./bench/cmd/orrery-retention
 bench=$tmp/orrery-bench
 if has prefect "$targets" && [[ ! -x "$venv/bin/prefect" ]]; then
   log "installing the Prefect 2.7.12 virtualenv (tests/compat/setup.sh)"
@@ -313,11 +319,30 @@ if has logsearch "$scenarios" && has orrery "$targets"; then
   stop_server
 fi
 
+# ---- retention (Orrery only: 2.7.12 has no retention)
+if has retention "$scenarios" && has orrery "$targets"; then
+  n=$retention_runs
+  key=$(cat internal/store/sqlite/migrations/*.sql bench/cmd/orrery-retention/main.go internal/core/*.go | sha256sum | cut -c1-16)
+  seeded=$cache/retention-$n-$key.db
+  if [[ ! -f $seeded ]]; then
+    mkdir -p "$cache"
+    rm -f "$cache"/retention-"$n"-*.db*
+    log "retention: seeding $n finished runs into $seeded"
+    timeout 14400 "$tmp/orrery-retention" -seed -db "$seeded.tmp" -runs "$n"
+    mv "$seeded.tmp" "$seeded"; rm -f "$seeded.tmp"-*
+  fi
+  cp --reflink=auto "$seeded" "$tmp/retention.db"
+  log "retention (delete $n runs)"
+  timeout 7200 "$tmp/orrery-retention" -orrery bin/orrery -db "$tmp/retention.db" -runs "$n" -json "$out/retention.json" -md "$out/retention.md"
+  rm -f "$tmp/retention.db"*
+fi
+
 echo "LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta.env"
 "$bench" -report "$out" >"$out/report.md"
 [[ -f "$out/logsearch.md" ]] && cat "$out/logsearch.md" >>"$out/report.md"
+[[ -f "$out/retention.md" ]] && cat "$out/retention.md" >>"$out/report.md"
 if (( smoke )); then
-  grep -q '### 2. API' "$out/report.md" && grep -q '### 4. Scale' "$out/report.md" && grep -q '### Log search' "$out/report.md" || { cat "$out/report.md"; echo "bench-smoke: report incomplete" >&2; exit 1; }
+  grep -q '### 2. API' "$out/report.md" && grep -q '### 4. Scale' "$out/report.md" && grep -q '### Log search' "$out/report.md" && grep -q '### Retention' "$out/report.md" || { cat "$out/report.md"; echo "bench-smoke: report incomplete" >&2; exit 1; }
   echo "bench-smoke: ok"
 else
   cat "$out/report.md"
