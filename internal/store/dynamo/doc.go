@@ -273,6 +273,65 @@
 // transition is the same two plain writes plus its state/queue index
 // entries moving (2 WCU each, as before).
 //
+// # Retention (ORRERY_RETENTION; prune.go)
+//
+// With a retention set (store.Expirer: the app calls SetRetention before
+// serving), finished runs leave through DynamoDB's TTL on "ttl" (epoch
+// seconds), whose deletes cost no write capacity. Every item a run owns
+// gets a TTL, chosen so that it is set in a write that happens anyway
+// wherever possible:
+//
+//   - the run item (flow or task run) when a write leaves it in a
+//     terminal state: finished time (end time, or the terminal state's time
+//     when it never started) + retention, SET in that same UpdateItem (free;
+//     runUpdate REMOVEs the attribute whenever the run is not terminal, so a
+//     run forced out of a terminal state stops expiring);
+//   - the terminal state item, in its PutItem (free);
+//   - each log item, in its BatchWriteItem: write time + retention (free).
+//     Logs are never rewritten, so stamping them later would cost a write
+//     each; the price is that a run still running after a whole retention
+//     period loses its oldest lines while it runs (documented in README);
+//   - the states written before the terminal one (Scheduled, Pending,
+//     Running...): their ids are only known from the run's "hs" list, so
+//     after the terminal write one GetItem of the run (1 RCU) and one
+//     UpdateItem per earlier state (SET ttl = if_not_exists(ttl, :t),
+//     conditioned on the item existing: 1 WCU each);
+//   - task runs that never finished under a finished flow run (the flow
+//     crashed under them): at the flow run's terminal write, a keys-only
+//     Query of its task runs (parent index) and a BatchGetItem (1 RCU per
+//     task run) find the ones without a TTL; each gets the flow run's TTL
+//     and so do its states (1 WCU per item). Finished task runs already
+//     carry theirs and cost no write here.
+//
+// If a follow-up write fails, the run's own TTL is REMOVEd again (1 WCU),
+// so the run stays whole for PruneFlowRuns instead of leaving orphans.
+//
+// Cost, a flow run with 4 states, 10 task runs of 3 states each and 100
+// log lines: TTL stamping costs about 23 WCU (3 earlier flow states + 2
+// earlier states per task run) and 22 RCU (the run and task-run reads at
+// their terminal writes); deleting the same run's 156 items with
+// BatchWriteItem (PruneFlowRuns) costs 156 WCU plus the reads to find
+// them (~60 RCU). Logs, usually most of the items, are always free.
+//
+// PruneFlowRuns still deletes with write units: `orrery database prune`
+// (any cutoff), items written before retention was configured, and runs
+// TTL has not reached. The retention service calls it with a cutoff of
+// retention + TTLGrace (3 days, DynamoDB's "within a few days"), so in
+// steady state it finds nothing and only pays a keys-only Query of the
+// four terminal state partitions up to the cutoff. Its candidates come
+// from those partitions (sorted by expected start time, then checked by
+// finished time in Go): a run that ended before its expected start (a
+// cancelled future run) is found once its expected start passes the
+// cutoff. A run's items are deleted children first and the run item last,
+// so a pass cut short leaves a run the next pass finds again; payloads
+// offloaded to the results store are returned (PruneResult.ResultKeys)
+// and deleted by the caller after the items. Queued notifications of the
+// run's states are found by key (their id is a function of policy and
+// state: one read per active policy and state) and deleted with it.
+// Known gaps: payloads of items that TTL deletes are left in the results
+// store (see Known limits below); a task run created after its flow run
+// finished gets a TTL only if it finishes itself.
+//
 // # moto (the emulator the tests use) and its gaps
 //
 //   - Conditions are not atomic across concurrent requests: moto serves on
@@ -289,7 +348,8 @@
 //     Python repr; the store only asks for ALL_OLD on unique items, which
 //     hold strings only.
 //   - TTL is accepted but expired items are not deleted promptly (as in
-//     DynamoDB); the store never relies on it.
+//     DynamoDB); nothing reads TTL as a deletion (the retention tests check
+//     the stamps themselves, and PruneFlowRuns deletes what is still there).
 //
 // Known limits: superseded offloaded payloads are deleted only by the
 // process that knew their key (read or wrote it); a payload orphaned by a
