@@ -118,7 +118,16 @@ func (s *Notifications) RunOnce(ctx context.Context) error {
 		budget = DefaultNotificationBudget
 	}
 	start := time.Now()
+	timeout := notify.DefaultTimeout
+	if s.Deliverer != nil && s.Deliverer.Timeout > 0 {
+		timeout = s.Deliverer.Timeout
+	}
 	for ctx.Err() == nil && time.Since(start) < budget {
+		// A claim must end inside the caller's deadline (a Lambda tick's
+		// timeout): stop while a round still fits.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout+5*time.Second {
+			return nil
+		}
 		batch, err := s.Store.ClaimNotifications(ctx, s.now(), lease, conc)
 		if err != nil {
 			return err

@@ -413,6 +413,27 @@ func TestNotificationsConcurrentPasses(t *testing.T) {
 	}
 }
 
+// TestNotificationsStopBeforeTheDeadline: a pass whose context ends too
+// soon for a delivery (a Lambda tick near its timeout) claims nothing.
+func TestNotificationsStopBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
+	b := newNotifyBundle(t)
+	b.policy(b.block(notify.JSONWebhook, map[string]any{"url": b.hook.URL}), nil, "Failed")
+	run := b.run("", core.Running, core.Failed)
+	ctx, cancel := context.WithTimeout(b.ctx, 6*time.Second) // the deliverer's 5 s + 5 s margin do not fit
+	defer cancel()
+	if err := b.svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ns := b.notifications(run.ID); ns[0].Status != core.NotificationPending || ns[0].LeaseUntil != nil || b.hook.count() != 0 {
+		t.Fatalf("claimed or sent near the deadline: %+v", ns[0])
+	}
+	b.runOnce()
+	if ns := b.notifications(run.ID); ns[0].Status != core.NotificationDelivered {
+		t.Fatalf("not delivered without a deadline: %+v", ns[0])
+	}
+}
+
 func TestNotificationBackoff(t *testing.T) {
 	t.Parallel()
 	for failures, want := range map[int]time.Duration{1: 10 * time.Second, 2: 30 * time.Second, 3: 90 * time.Second, 4: 270 * time.Second, 10: time.Hour} {
