@@ -14,6 +14,11 @@ import { WorkQueuesPage } from './pages/work-queues';
 import { WorkQueuePage } from './pages/work-queues-detail';
 import { ConcurrencyLimitsPage } from './pages/concurrency-limits';
 import { SettingsPage } from './pages/settings';
+import { BlocksPage } from './pages/blocks';
+import { BlocksCatalogPage, BlockTypePage } from './pages/blocks-catalog';
+import { BlockPage } from './pages/blocks-detail';
+import { BlockCreatePage, BlockEditPage } from './pages/blocks-form';
+import { NotificationsPage } from './pages/notifications';
 import { DeploymentPage } from './pages/deployments-detail';
 import { DeploymentRunPage } from './pages/deployments-run';
 
@@ -32,6 +37,13 @@ export const routes: [string, Page][] = [
   ['/deployments/deployment/:id/run', DeploymentRunPage],
   ['/work-queues', WorkQueuesPage],
   ['/work-queues/work-queue/:id', WorkQueuePage],
+  ['/blocks', BlocksPage],
+  ['/blocks/catalog', BlocksCatalogPage],
+  ['/blocks/catalog/:slug', BlockTypePage],
+  ['/blocks/catalog/:slug/create', BlockCreatePage],
+  ['/blocks/block/:id', BlockPage],
+  ['/blocks/block/:id/edit', BlockEditPage],
   ['/concurrency-limits', ConcurrencyLimitsPage],
+  ['/notifications', NotificationsPage],
   ['/settings', SettingsPage],
 ];

@@ -248,7 +248,9 @@ function Field(props: FieldProps) {
   const s = resolve(props.schema, ctx.root);
   const key = pathKey(path);
   const err = ctx.errors[key];
-  const title = s.title && s.title !== props.name ? s.title : props.name;
+  // A $ref'd model's own title ("DockerRegistry") names the type, not this field.
+  const viaRef = !props.schema.title && (props.schema.$ref || props.schema.allOf);
+  const title = !viaRef && s.title && s.title !== props.name ? s.title : props.name;
   const kind = kindOf(s);
   const override = ctx.renderOverride?.(path, s, props.value, props.onChange);
   const control = override ?? <Control {...props} schema={s} kind={kind} />;

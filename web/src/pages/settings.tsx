@@ -1,6 +1,7 @@
 // Settings (/settings): server version and API URL with the PREFECT_API_URL
 // line to copy, the display settings (timezone, clock), and the server's
 // settings read-only.
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, apiURL } from '../api/client';
 import { useApi } from '../lib/hooks';
@@ -97,12 +98,12 @@ export function SettingsPage() {
           {(s) => (
             <dl class="kv" data-testid="server-settings">
               {Object.entries(s).map(([k, v]) => (
-                <>
-                  <dt key={k} class="mono">
+                <Fragment key={k}>
+                  <dt class="mono">
                     {k}
                   </dt>
                   <dd class="mono">{typeof v === 'string' ? v || <span class="muted">(empty)</span> : Array.isArray(v) && v.length === 0 ? <span class="muted">none</span> : JSON.stringify(v)}</dd>
-                </>
+                </Fragment>
               ))}
             </dl>
           )}
