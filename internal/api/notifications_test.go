@@ -3,6 +3,10 @@ package api_test
 import (
 	"fmt"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/orrery-dev/orrery/internal/core"
 )
 
 // notifyBlock creates a block document for policies to point at.
@@ -176,6 +180,48 @@ func TestFailedRunQueuesNotification(t *testing.T) {
 		_, out := b.do("POST", "/api/flow_run_notifications/filter", tt.body)
 		if list, _ := out.([]any); len(list) != tt.want {
 			t.Errorf("%s: %d notifications, want %d", tt.name, len(list), tt.want)
+		}
+	}
+}
+
+// TestNotificationRouteScopes: with API keys on, reading policies and the
+// queue takes a read key, changing policies a write key.
+func TestNotificationRouteScopes(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t)
+	admin := b.keys[core.ScopeAdmin]
+	_, docOut := b.as(admin, "POST", "/api/block_types/", map[string]any{"name": "Hook", "slug": "hook"})
+	_, sc := b.as(admin, "POST", "/api/block_schemas/", map[string]any{"block_type_id": field(docOut, "id"), "capabilities": []string{"notify"},
+		"fields": map[string]any{"title": "Hook", "type": "object", "properties": map[string]any{}}})
+	_, doc := b.as(admin, "POST", "/api/block_documents/", map[string]any{"name": "hook", "data": map[string]any{},
+		"block_schema_id": field(sc, "id"), "block_type_id": field(docOut, "id")})
+	base := "/api/flow_run_notification_policies/"
+	tests := []struct {
+		name         string
+		method, path string
+		body         any
+		ok           int
+		need         core.Scope
+	}{
+		{"filter reads", "POST", base + "filter", map[string]any{}, 200, core.ScopeRead},
+		{"queue filter reads", "POST", "/api/flow_run_notifications/filter", map[string]any{}, 200, core.ScopeRead},
+		{"get reads", "GET", base + uuid.NewString(), nil, 404, core.ScopeRead},
+		{"create writes", "POST", base, map[string]any{"block_document_id": field(doc, "id")}, 201, core.ScopeWrite},
+		{"patch writes", "PATCH", base + uuid.NewString(), map[string]any{}, 404, core.ScopeWrite},
+		{"delete writes", "DELETE", base + uuid.NewString(), nil, 404, core.ScopeWrite},
+	}
+	for _, tt := range tests {
+		for _, sc := range core.Scopes() {
+			want := tt.ok
+			if !sc.Includes(tt.need) {
+				want = 403
+			}
+			if got, out := b.as(b.keys[sc], tt.method, tt.path, tt.body); got != want {
+				t.Errorf("%s as %s: %d, want %d: %v", tt.name, sc, got, want, out)
+			}
+		}
+		if got, _ := b.as("", tt.method, tt.path, tt.body); got != 401 {
+			t.Errorf("%s without a key: %d, want 401", tt.name, got)
 		}
 	}
 }
