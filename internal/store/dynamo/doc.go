@@ -271,7 +271,9 @@
 // claims keeps the transaction: about 2 (run) + 2 (state) + 2 per cache
 // entry or slot set WCU, plus the slot set and holder reads. A flow-run
 // transition is the same two plain writes plus its state/queue index
-// entries moving (2 WCU each, as before).
+// entries moving (2 WCU each, as before), plus the orchestrator's read of
+// the notification policies (1 RCU; see Notifications), and is one
+// transaction when it queues notifications.
 //
 // # Retention (ORRERY_RETENTION; prune.go)
 //
