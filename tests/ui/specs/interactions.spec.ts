@@ -138,11 +138,12 @@ test('a queue paused in the UI is paused in the API, and resumed', async ({ page
 test('a block created from its schema reads back', async ({ page }) => {
   await page.goto('/blocks/catalog');
   await expect(page.getByTestId('page-blocks-catalog')).toBeVisible();
-  await page.getByTestId('block-type-json').getByTestId('action-create').click();
-  await page.getByTestId('field-block-name').fill('ui-made-config');
-  await page.getByTestId('schema-form').getByTestId('field-value').fill('{"answer": 42, "tags": ["a", "b"]}');
+  await page.locator('[data-testid="block-type-card"][data-slug="json"]').getByTestId('action-create').click();
+  const form = page.getByTestId('form-block');
+  await form.getByTestId('field-name').fill('ui-made-config');
+  await form.getByTestId('schema-form').getByTestId('field-value').fill('{"answer": 42, "tags": ["a", "b"]}');
   const created = page.waitForResponse((r) => r.url().endsWith('/api/block_documents/') || r.url().endsWith('/api/block_documents'));
-  await page.getByTestId('action-save').click();
+  await form.getByTestId('action-save').click();
   const resp = await created;
   expect(resp.status()).toBe(201);
   const doc = await resp.json();

@@ -9,6 +9,8 @@ import { state } from '../lib/state';
 let ui: StockUI;
 
 test.describe('stock Prefect 2.7.12 UI on Orrery', () => {
+  // Each worker serves the UI itself (beforeAll runs once per worker).
+  test.describe.configure({ mode: 'parallel' });
   test.beforeAll(async () => {
     ui = await serveStockUI(stockUIDir(), state().url, [4380, 4389]);
   });
