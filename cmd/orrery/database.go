@@ -97,7 +97,7 @@ ORRERY_RETENTION makes the server do this continuously.`,
 				return err
 			}
 			cutoff := time.Now().Add(-age).UTC()
-			total, err := services.Prune(ctx, st, rs, &store.PruneParams{Before: cutoff, Limit: batch, DryRun: dryRun}, math.MaxInt)
+			total, err := services.Prune(ctx, st, rs, &store.PruneParams{Before: cutoff, Limit: batch, DryRun: dryRun}, math.MaxInt, time.Time{})
 			verb := "Deleted"
 			if dryRun {
 				verb = "Would delete"

@@ -21,6 +21,9 @@ const (
 	// over a large backlog is spread over ticks instead of one long call
 	// (a Lambda tick has a deadline).
 	DefaultPruneBudget = 20000
+	// DefaultPruneTime caps the time one tick starts batches in: the
+	// scheduler Lambda runs every service in one 50 s invocation.
+	DefaultPruneTime = 15 * time.Second
 )
 
 // Retention deletes flow runs that finished longer ago than Retention
@@ -35,8 +38,10 @@ type Retention struct {
 	Grace time.Duration
 	// Results holds offloaded payloads (nil: the backend offloads none).
 	Results results.Store
-	// Batch and Budget default to DefaultPruneBatch and DefaultPruneBudget.
+	// Batch, Budget and MaxTime default to DefaultPruneBatch,
+	// DefaultPruneBudget and DefaultPruneTime.
 	Batch, Budget int
+	MaxTime       time.Duration
 	Now           func() time.Time
 	Logger        *slog.Logger
 }
@@ -54,8 +59,14 @@ func (r *Retention) RunOnce(ctx context.Context) error {
 	if r.Now != nil {
 		now = r.Now()
 	}
+	maxTime := r.MaxTime
+	if maxTime <= 0 {
+		maxTime = DefaultPruneTime
+	}
+	// The wall clock bounds the tick even when Now is a test clock.
+	until := time.Now().Add(maxTime)
 	total, err := Prune(ctx, r.Store, r.Results, &store.PruneParams{Before: now.Add(-r.Retention - r.Grace), Limit: or(r.Batch, DefaultPruneBatch)},
-		or(r.Budget, DefaultPruneBudget))
+		or(r.Budget, DefaultPruneBudget), until)
 	if total.FlowRuns > 0 && r.Logger != nil {
 		r.Logger.Info("retention: pruned finished flow runs", "flow_runs", total.FlowRuns, "task_runs", total.TaskRuns,
 			"states", total.States, "logs", total.Logs, "payloads", len(total.ResultKeys), "retention", r.Retention.String())
@@ -71,11 +82,11 @@ func or(v, def int) int {
 }
 
 // Prune calls st.PruneFlowRuns with p until a call deletes fewer than
-// p.Limit runs or budget runs are deleted, deleting each batch's payloads
-// from rs after the batch. With p.DryRun it makes one call of up to budget
+// p.Limit runs, budget runs are deleted or (unless it is zero) until has
+// passed, deleting each batch's payloads from rs after the batch. With p.DryRun it makes one call of up to budget
 // runs (nothing changes between calls, so a loop would count the same
 // runs again). It returns the totals so far, also on error.
-func Prune(ctx context.Context, st store.RetentionStore, rs results.Store, p *store.PruneParams, budget int) (store.PruneResult, error) {
+func Prune(ctx context.Context, st store.RetentionStore, rs results.Store, p *store.PruneParams, budget int, until time.Time) (store.PruneResult, error) {
 	var total store.PruneResult
 	batch := *p
 	if batch.DryRun {
@@ -98,7 +109,7 @@ func Prune(ctx context.Context, st store.RetentionStore, rs results.Store, p *st
 				}
 			}
 		}
-		if batch.DryRun || res.FlowRuns < batch.Limit {
+		if batch.DryRun || res.FlowRuns < batch.Limit || (!until.IsZero() && time.Now().After(until)) {
 			break
 		}
 		if err := ctx.Err(); err != nil {

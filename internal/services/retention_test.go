@@ -109,18 +109,23 @@ func TestPruneDryRunAndErrors(t *testing.T) {
 	fp := &fakePruner{n: 7}
 	rs := results.NewMemory()
 	_ = rs.Put(ctx, "payloads/flow_run/7", []byte("x"))
-	total, err := services.Prune(ctx, fp, rs, &store.PruneParams{Before: time.Now(), Limit: 2, DryRun: true}, 1000)
+	total, err := services.Prune(ctx, fp, rs, &store.PruneParams{Before: time.Now(), Limit: 2, DryRun: true}, 1000, time.Time{})
 	if err != nil || total.FlowRuns != 7 || total.Logs != 70 || len(fp.calls) != 1 || fp.n != 7 {
 		t.Fatalf("dry run: %+v, %v after %d calls, %d runs left", total, err, len(fp.calls), fp.n)
 	}
 	if _, err := rs.Get(ctx, "payloads/flow_run/7"); err != nil {
 		t.Fatal("a dry run deleted a payload")
 	}
-	if _, err := services.Prune(ctx, fp, nil, &store.PruneParams{Before: time.Now(), Limit: 2}, 1000); err == nil {
+	if _, err := services.Prune(ctx, fp, nil, &store.PruneParams{Before: time.Now(), Limit: 2}, 1000, time.Time{}); err == nil {
 		t.Fatal("payload keys with no results store: no error")
 	}
+	// A passed deadline stops after the batch in hand.
+	fp = &fakePruner{n: 7}
+	if total, err := services.Prune(ctx, fp, rs, &store.PruneParams{Before: time.Now(), Limit: 2}, 1000, time.Now().Add(-time.Second)); err != nil || total.FlowRuns != 2 || len(fp.calls) != 1 {
+		t.Fatalf("past deadline: %+v, %v after %d calls", total, err, len(fp.calls))
+	}
 	fp = &fakePruner{err: errors.New("disk on fire")}
-	if _, err := services.Prune(ctx, fp, rs, &store.PruneParams{Before: time.Now(), Limit: 2}, 1000); err == nil {
+	if _, err := services.Prune(ctx, fp, rs, &store.PruneParams{Before: time.Now(), Limit: 2}, 1000, time.Time{}); err == nil {
 		t.Fatal("store error swallowed")
 	}
 }
