@@ -434,6 +434,31 @@ func TestNotificationsStopBeforeTheDeadline(t *testing.T) {
 	}
 }
 
+// TestNotificationsLeaseHeldByADeadDeliverer: a deliverer that claimed a
+// notification and died holds it until the lease ends; then the next pass
+// delivers it, once.
+func TestNotificationsLeaseHeldByADeadDeliverer(t *testing.T) {
+	t.Parallel()
+	b := newNotifyBundle(t)
+	b.policy(b.block(notify.JSONWebhook, map[string]any{"url": b.hook.URL}), strp("{flow_run_id}"), "Failed")
+	run := b.run("", core.Running, core.Failed)
+	if got, err := b.st.ClaimNotifications(b.ctx, b.now, services.DefaultNotificationLease, 10); err != nil || len(got) != 1 {
+		t.Fatalf("claim: %v, %v", got, err)
+	} // ... and the claimer dies here
+	b.runOnce()
+	b.advance(services.DefaultNotificationLease - time.Second)
+	b.runOnce()
+	if b.hook.count() != 0 {
+		t.Fatal("delivered while another deliverer's lease held it")
+	}
+	b.advance(time.Second)
+	b.runOnce()
+	b.runOnce()
+	if msgs := b.hook.messages(); len(msgs) != 1 || msgs[0]["body"] != run.ID.String() {
+		t.Fatalf("messages after the lease ended: %v", msgs)
+	}
+}
+
 func TestNotificationBackoff(t *testing.T) {
 	t.Parallel()
 	for failures, want := range map[int]time.Duration{1: 10 * time.Second, 2: 30 * time.Second, 3: 90 * time.Second, 4: 270 * time.Second, 10: time.Hour} {
