@@ -107,15 +107,15 @@ export function FlowRunsList(props: {
     {
       key: 'start',
       header: 'Start',
-      width: '15rem',
+      width: '17rem',
       render: (r) =>
         r.start_time ? (
           <span class="nowrap">
             <Time value={r.start_time} />
           </span>
         ) : (
-          <span class="muted nowrap" title="Expected start">
-            <Time value={r.expected_start_time} /> ⏲
+          <span class="muted nowrap" title="Not started yet: the expected start">
+            <Time value={r.expected_start_time} /> <span class="small-text">(expected)</span>
           </span>
         ),
     },

@@ -187,7 +187,18 @@ export function FlowRunPage(props: { id: string }) {
   const tab = (query.value.get('tab') ?? 'logs') as (typeof TABS)[number][0];
   const run = useApi((signal) => api.get<FlowRun>(`/flow_runs/${props.id}`, { signal }), [props.id], 5000);
   const live = !!run.data && !TERMINAL.includes(run.data.state_type as StateType);
-  const graph = useApi((signal) => api.get<GraphNode[]>(`/flow_runs/${props.id}/graph`, { signal }), [props.id], live ? 5000 : 0);
+  // The whole task graph in one answer; while the run is live it is
+  // fetched again, less often when it is big.
+  const [bigGraph, setBigGraph] = useState(false);
+  const graph = useApi(
+    (signal) =>
+      api.get<GraphNode[]>(`/flow_runs/${props.id}/graph`, { signal }).then((g) => {
+        setBigGraph(g.length > 1000);
+        return g;
+      }),
+    [props.id],
+    live ? (bigGraph ? 30000 : 5000) : 0,
+  );
   const states = useApi((signal) => api.get<State[]>('/flow_run_states/', { signal, query: { flow_run_id: props.id } }), [props.id, run.data?.state_id]);
   const flow = useApi((signal) => (run.data?.flow_id ? api.get<Flow>(`/flows/${run.data.flow_id}`, { signal }) : Promise.resolve(undefined)), [run.data?.flow_id]);
   const dep = useApi(
