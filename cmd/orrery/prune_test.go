@@ -86,6 +86,8 @@ func TestDatabasePrune(t *testing.T) {
 		{[]string{"database", "prune", "--older-than", "1w"}, `--older-than: want a positive period such as 30d`},
 		{[]string{"database", "prune", "--older-than", "-3d"}, "--older-than"},
 		{[]string{"database", "prune", "--older-than", "30d", "--batch", "0"}, "--batch must be positive"},
+		// The server's own setting is parsed the same way, before it starts.
+		{[]string{"server", "start", "--port", "0", "--retention", "a month"}, "--retention: want a positive period"},
 	} {
 		if out, err := run(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("orrery %s: err %v, want %q\n%s", strings.Join(tc.args, " "), err, tc.want, out)
