@@ -656,6 +656,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/experimental/work_pools/filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Query work pools (none exist: Orrery has no work pools) */
+        post: operations["post_experimental_work_pools_filter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flow_run_notification_policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a flow run notification policy */
+        post: operations["post_flow_run_notification_policies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flow_run_notification_policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a flow run notification policy */
+        get: operations["get_flow_run_notification_policies_id"];
+        put?: never;
+        post?: never;
+        /** Delete a flow run notification policy */
+        delete: operations["delete_flow_run_notification_policies_id"];
+        options?: never;
+        head?: never;
+        /** Update a flow run notification policy */
+        patch: operations["patch_flow_run_notification_policies_id"];
+        trace?: never;
+    };
+    "/api/flow_run_notification_policies/filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Query flow run notification policies (ordered by id) */
+        post: operations["post_flow_run_notification_policies_filter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flow_run_notifications/filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Query queued flow run notifications, newest first (Orrery's: delivery status, attempts and last error) */
+        post: operations["post_flow_run_notifications_filter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flow_run_states/": {
         parameters: {
             query?: never;
@@ -735,6 +822,23 @@ export interface paths {
         };
         /** Task run dependency graph of a flow run */
         get: operations["get_flow_runs_id_graph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flow_runs/{id}/logs/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a flow run's logs, its task runs' included, as text */
+        get: operations["get_flow_runs_id_logs_download"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1863,6 +1967,20 @@ export interface components {
             sort?: "ID_DESC" | "START_TIME_ASC" | "START_TIME_DESC" | "EXPECTED_START_TIME_ASC" | "EXPECTED_START_TIME_DESC" | "NAME_ASC" | "NAME_DESC" | "NEXT_SCHEDULED_START_TIME_ASC" | "END_TIME_DESC" | null;
             task_runs?: components["schemas"]["TaskRunFilter"] | null;
         };
+        FlowRunNotificationPolicy: {
+            /** Format: uuid */
+            block_document_id?: string | null;
+            /** Format: date-time */
+            created?: string | null;
+            /** Format: uuid */
+            id?: string | null;
+            is_active?: boolean;
+            message_template?: string | null;
+            state_names?: string[] | null;
+            tags?: string[] | null;
+            /** Format: date-time */
+            updated?: string | null;
+        };
         FlowRunPolicy: {
             max_retries?: number;
             pause_keys?: string[] | null;
@@ -1991,6 +2109,84 @@ export interface components {
             any_?: string[] | null;
             like_?: string | null;
             startswith_?: string[] | null;
+        };
+        Notification: {
+            attempts?: number;
+            /** Format: date-time */
+            created?: string | null;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            /** Format: uuid */
+            flow_run_id?: string | null;
+            /** Format: uuid */
+            flow_run_notification_policy_id?: string | null;
+            /** Format: uuid */
+            flow_run_state_id?: string | null;
+            flow_run_state_message?: string | null;
+            flow_run_state_name?: string;
+            /** Format: date-time */
+            flow_run_state_timestamp?: string | null;
+            /** @enum {string} */
+            flow_run_state_type?: "SCHEDULED" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "CRASHED" | "PAUSED" | "CANCELLING";
+            /** Format: uuid */
+            id?: string | null;
+            last_error?: string | null;
+            /** Format: date-time */
+            next_attempt_at?: string | null;
+            status?: string;
+            /** Format: date-time */
+            updated?: string | null;
+        };
+        NotificationFilter: {
+            flow_run_id?: {
+                any_?: string[] | null;
+            } | null;
+            flow_run_notification_policy_id?: {
+                any_?: string[] | null;
+            } | null;
+            status?: {
+                any_?: ("pending" | "delivered" | "failed")[] | null;
+            } | null;
+        };
+        NotificationFilterBody: {
+            flow_run_notifications?: components["schemas"]["NotificationFilter"] | null;
+            /** @description Page size (0 returns nothing; default and maximum 200) */
+            limit?: number | null;
+            offset?: number | null;
+        };
+        NotificationPolicyCreate: {
+            /**
+             * Format: uuid
+             * @description The notification block document used to send notifications
+             */
+            block_document_id?: string;
+            /** @description Whether the policy is currently active (default true) */
+            is_active?: boolean;
+            /** @description A message template: Python str.format braces over the notification variables */
+            message_template?: string | null;
+            /** @description The flow run states that trigger notifications ([] = every state) */
+            state_names?: string[];
+            /** @description The flow run tags that trigger notifications ([] = every run) */
+            tags?: string[];
+        };
+        NotificationPolicyFilter: {
+            is_active?: {
+                eq_?: boolean | null;
+            } | null;
+        };
+        NotificationPolicyFilterBody: {
+            flow_run_notification_policy_filter?: components["schemas"]["NotificationPolicyFilter"] | null;
+            /** @description Page size (0 returns nothing; default and maximum 200) */
+            limit?: number | null;
+            offset?: number | null;
+        };
+        NotificationPolicyUpdate: {
+            /** Format: uuid */
+            block_document_id?: string;
+            is_active?: boolean;
+            message_template?: string | null;
+            state_names?: string[];
+            tags?: string[];
         };
         /**
          * @description null
@@ -2277,6 +2473,39 @@ export interface components {
             loc: unknown[];
             msg: string;
             type: string;
+        };
+        WorkPool: {
+            base_job_template?: {
+                [key: string]: unknown;
+            };
+            concurrency_limit?: number | null;
+            /** Format: uuid */
+            default_queue_id?: string | null;
+            description?: string | null;
+            /** Format: uuid */
+            id?: string;
+            is_paused?: boolean;
+            name?: string;
+            type?: string;
+        };
+        WorkPoolAnyNames: {
+            any_?: string[] | null;
+        };
+        WorkPoolFilter: {
+            id?: components["schemas"]["WorkPoolIDFilter"] | null;
+            name?: components["schemas"]["WorkPoolAnyNames"] | null;
+            /** @enum {string} */
+            operator?: "and_" | "or_";
+            type?: components["schemas"]["WorkPoolAnyNames"] | null;
+        };
+        WorkPoolFilterBody: {
+            /** @description Page size (0 returns nothing; default and maximum 200) */
+            limit?: number | null;
+            offset?: number | null;
+            work_pools?: components["schemas"]["WorkPoolFilter"] | null;
+        };
+        WorkPoolIDFilter: {
+            any_?: string[] | null;
         };
         WorkQueue: {
             concurrency_limit?: number | null;
@@ -5763,6 +5992,531 @@ export interface operations {
             };
         };
     };
+    post_experimental_work_pools_filter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WorkPoolFilterBody"] | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkPool"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    post_flow_run_notification_policies: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationPolicyCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRunNotificationPolicy"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    get_flow_run_notification_policies_id: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRunNotificationPolicy"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    delete_flow_run_notification_policies_id: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    patch_flow_run_notification_policies_id: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationPolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    post_flow_run_notification_policies_filter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationPolicyFilterBody"] | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowRunNotificationPolicy"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    post_flow_run_notifications_filter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NotificationFilterBody"] | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
     get_flow_run_states: {
         parameters: {
             query: {
@@ -6260,6 +7014,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LegacyError"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unprocessable"];
+                };
+            };
+        };
+    };
+    get_flow_runs_id_logs_download: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The client's API version (x.y.z); older than 0.8.0 or malformed is a 400. */
+                "X-PREFECT-API-VERSION"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Unprocessable Entity */
