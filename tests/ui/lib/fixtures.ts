@@ -43,11 +43,13 @@ function attach(page: Page, guard: Guard, problems: string[], allowed: Array<{ p
   });
   page.on('response', (resp) => {
     const u = new URL(resp.url());
-    if (!u.pathname.startsWith('/api/') && u.pathname !== '/ui-settings') return;
+    if (u.origin !== guard.origin) return;
     const line = `${resp.request().method()} ${u.pathname} ${resp.status()}`;
-    guard.apiCalls.push(line);
+    // "/api/" anywhere: a call sent to a wrong base path is an API call too.
+    const isAPI = u.pathname.includes('/api/') || u.pathname === '/ui-settings';
+    if (isAPI) guard.apiCalls.push(line);
     if (resp.status() >= 400 && !isAllowed(resp.url(), resp.status())) {
-      problems.push(`failed API call: ${line}`);
+      problems.push(`${isAPI ? 'failed API call' : 'failed request'}: ${line}`);
     }
   });
   page.on('requestfailed', (req) => {

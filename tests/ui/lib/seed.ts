@@ -154,11 +154,18 @@ export async function seed(base: string): Promise<Seed> {
   };
   const mkRun = async (name: string, flow: string, stateType: string, opts: { deployment?: string; tags?: string[]; parameters?: Record<string, unknown>; scheduledIn?: number; parentTaskRunId?: string } = {}) => {
     const scheduled = new Date(now.getTime() + (opts.scheduledIn ?? -60_000));
-    const r = await api.post('/flow_runs/', {
-      name, flow_id: s.flows[flow], deployment_id: opts.deployment ? s.deployments[opts.deployment] : null,
-      tags: opts.tags ?? [], parameters: opts.parameters ?? {}, parent_task_run_id: opts.parentTaskRunId ?? null,
-      state: { type: 'SCHEDULED', state_details: { scheduled_time: iso(scheduled) } },
-    });
+    const state = { type: 'SCHEDULED', state_details: { scheduled_time: iso(scheduled) } };
+    // A deployment's runs are made as the scheduler and `prefect deployment
+    // run` make them (they get the deployment's work queue); others as a
+    // flow run started by calling the flow.
+    const r = opts.deployment
+      ? await api.post(`/deployments/${s.deployments[opts.deployment]}/create_flow_run`, {
+        name, tags: opts.tags ?? [], parameters: opts.parameters ?? {}, state,
+      })
+      : await api.post('/flow_runs/', {
+        name, flow_id: s.flows[flow], tags: opts.tags ?? [], parameters: opts.parameters ?? {},
+        parent_task_run_id: opts.parentTaskRunId ?? null, state,
+      });
     for (const st of pathTo[stateType]) await setState('flow_runs', r.id, st);
     s.flowRuns[name] = r.id;
     s.stateOfRun[name] = stateType;
@@ -208,6 +215,16 @@ export async function seed(base: string): Promise<Seed> {
   // A subflow: the notify task of the main run is the parent of a child run.
   const notifyTask = await mkTask(s.mainRun, main, 'notify', '0', {});
   await mkRun('seed-subflow', 'report-builder', 'COMPLETED', { parentTaskRunId: notifyTask, tags: ['env:prod'] });
+  // The running run holds a slot of the 'db' concurrency limit (created
+  // below, before this task enters Running).
+  const runningTask = async () => {
+    const t = await api.post('/task_runs/', {
+      name: 'write-orders-0', flow_run_id: s.flowRuns['seed-running'], task_key: 'flows.etl.write_orders', dynamic_key: '0',
+      tags: ['db'], task_inputs: {}, state: { type: 'PENDING' },
+    });
+    await setState('task_runs', t.id, { type: 'RUNNING' }, false);
+    s.taskRuns['seed-running/write-orders-0'] = t.id;
+  };
   // The failed run has a failed task.
   await mkTask('seed-failed', s.flowRuns['seed-failed'], 'extract', '0', {}, 'FAILED');
 
@@ -237,6 +254,7 @@ export async function seed(base: string): Promise<Seed> {
   for (const [tag, limit] of [['db', 5], ['gpu', 1], ['etl', 10]] as const) {
     s.concurrencyLimits[tag] = (await api.post('/concurrency_limits/', { tag, concurrency_limit: limit })).id;
   }
+  await runningTask();
 
   // Saved searches, in the shape the stock 2.7.12 UI saves them
   // (property = its filter's key, value = the selection).

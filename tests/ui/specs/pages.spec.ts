@@ -29,7 +29,7 @@ export const pageCases: PageCase[] = [
   { name: 'blocks', testid: 'page-blocks', path: () => '/blocks', texts: () => ['warehouse-password', 'pipeline-config', 'etl-storage'] },
   { name: 'blocks-catalog', testid: 'page-blocks-catalog', path: () => '/blocks/catalog', texts: () => ['Secret', 'JSON', 'Local File System'] },
   { name: 'block', testid: 'page-block', path: () => `/blocks/block/${seed().blocks['json/pipeline-config']}`, texts: () => ['pipeline-config', 'regions'] },
-  { name: 'concurrency-limits', testid: 'page-concurrency-limits', path: () => '/concurrency-limits', texts: () => ['db', 'gpu', 'etl'] },
+  { name: 'concurrency-limits', testid: 'page-concurrency-limits', path: () => '/concurrency-limits', texts: () => ['db', 'gpu', 'etl', '1 / 5'] },
   { name: 'notifications', testid: 'page-notifications', path: () => '/notifications', texts: () => (seed().notificationPolicies.length ? ['Failed'] : []) },
   { name: 'settings', testid: 'page-settings', path: () => '/settings', texts: () => ['2.7.12', 'PREFECT_API_URL'] },
 ];
