@@ -28,11 +28,13 @@ func sqliteLogText(q string) Cond {
 	if utf8.RuneCountInString(q) < store.MinIndexedTextQuery {
 		return Cond{SQL: "orrery_fold_contains(message, ?)", Args: []any{q}}
 	}
-	return Cond{
-		SQL:  "seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)",
-		Args: []any{`"` + strings.ReplaceAll(q, `"`, `""`) + `"`},
-	}
+	return Cond{SQL: "seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)", Args: []any{FTSPhrase(q)}}
 }
+
+// FTSPhrase is q as one FTS5 string (double quotes doubled): with the
+// trigram tokenizer, a match of every trigram of q in sequence, that is q
+// as a substring.
+func FTSPhrase(q string) string { return `"` + strings.ReplaceAll(q, `"`, `""`) + `"` }
 
 // postgresLogText is served by the pg_trgm GIN index on
 // lower(doc->>'message') (migration 0004_log_search.sql): both sides are

@@ -156,6 +156,9 @@ func (s *Store) ListLogs(ctx context.Context, q *store.LogQuery) ([]*core.Log, e
 	if err := q.Filter.TextNeedsRun(); err != nil {
 		return nil, err
 	}
+	if out, ok, err := s.listLogsByScan(ctx, q); ok || err != nil {
+		return out, err
+	}
 	w := logsWhere(q.Filter)
 	return listDocs[core.Log](ctx, s.r, `SELECT doc FROM logs WHERE `+w.sql+orderBy(logSorts, q.Sort, "TIMESTAMP_ASC")+limitOffset(q.Page), w.args...)
 }
