@@ -48,7 +48,9 @@ async function measure(page: Page, url: string) {
 }
 
 test('JavaScript size', async ({ page }) => {
-  const dist = path.join(repoRoot, 'web', 'dist');
+  // The files the binary embeds: web/dist of this checkout (make ui-report
+  // builds bin/orrery from it), or UI_WEB_DIST for a binary built elsewhere.
+  const dist = process.env.UI_WEB_DIST || path.join(repoRoot, 'web', 'dist');
   const files: string[] = [];
   const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
   walk(dist);

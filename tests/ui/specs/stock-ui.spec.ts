@@ -5,6 +5,7 @@
 import { test, expect, screenshot } from '../lib/fixtures';
 import { serveStockUI, stockUIDir, type StockUI } from '../lib/stockui';
 import { state } from '../lib/state';
+import { Api } from '../lib/api';
 
 let ui: StockUI;
 
@@ -20,7 +21,7 @@ test.describe('stock Prefect 2.7.12 UI on Orrery', () => {
   test.use({ baseURL: undefined });
 
   const seed = () => state().seed;
-  const pages: Array<{ name: string; path: () => string; expectText: () => string[] }> = [
+  const pages: Array<{ name: string; path: () => string; expectText: () => string[]; after?: () => Promise<void> }> = [
     { name: 'dashboard (flow runs)', path: () => '/flow-runs', expectText: () => ['seed-failed', 'etl-pipeline'] },
     { name: 'flow run', path: () => `/flow-runs/flow-run/${seed().flowRuns[seed().mainRun]}`, expectText: () => [seed().mainRun] },
     { name: 'flow run radar', path: () => `/flow-runs/flow-run/${seed().flowRuns[seed().mainRun]}/radar`, expectText: () => [seed().mainRun] },
@@ -31,7 +32,12 @@ test.describe('stock Prefect 2.7.12 UI on Orrery', () => {
     { name: 'deployment', path: () => `/deployments/deployment/${seed().deployments['etl-pipeline/nightly']}`, expectText: () => ['nightly'] },
     { name: 'deployment run form', path: () => `/deployments/deployment/${seed().deployments['etl-pipeline/nightly']}/run`, expectText: () => ['Parameters', 'General'] },
     { name: 'work queues', path: () => '/work-queues', expectText: () => ['etl-queue', 'reports', 'ml-gpu'] },
-    { name: 'work queue', path: () => `/work-queues/work-queue/${seed().workQueues['etl-queue']}`, expectText: () => ['etl-queue'] },
+    {
+      name: 'work queue', path: () => `/work-queues/work-queue/${seed().workQueues['etl-queue']}`, expectText: () => ['etl-queue'],
+      // The page previews the queue's runs with get_runs and the header
+      // x-prefect-ui: true, which must not count as an agent's poll.
+      after: async () => expect((await new Api(state().url).get(`/work_queues/${seed().workQueues['etl-queue']}`)).last_polled).toBeNull(),
+    },
     { name: 'blocks', path: () => '/blocks', expectText: () => ['pipeline-config', 'warehouse-password'] },
     { name: 'block catalog', path: () => '/blocks/catalog', expectText: () => ['Secret', 'JSON'] },
     { name: 'block', path: () => `/blocks/block/${seed().blocks['json/pipeline-config']}`, expectText: () => ['pipeline-config'] },
@@ -53,6 +59,7 @@ test.describe('stock Prefect 2.7.12 UI on Orrery', () => {
       }
       await screenshot(page, `stock-${p.name.replace(/[^\w]+/g, '-')}`);
       expect(guard.apiCalls.length, 'the page called the API').toBeGreaterThan(0);
+      await p.after?.();
     });
   }
 });
