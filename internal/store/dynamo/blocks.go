@@ -269,7 +269,9 @@ func (s *Store) DeleteBlockDocument(ctx context.Context, id uuid.UUID) error {
 			}
 		}
 	}
-	return nil
+	// So do the notification policies that deliver through it (one item
+	// holds them all: a read, and a write only when one goes).
+	return s.dropPoliciesOfBlock(ctx, id)
 }
 
 func (s *Store) ListBlockDocuments(ctx context.Context, q *store.BlockDocumentQuery) ([]*store.BlockDocumentRecord, error) {

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -145,6 +146,27 @@ func (s *Store) DeleteNotificationPolicy(ctx context.Context, id uuid.UUID) erro
 			return notFound(policyWhat)
 		}
 		delete(ps, id.String())
+		return nil
+	})
+}
+
+// dropPoliciesOfBlock deletes the policies delivering through block
+// document id; it writes only when there is one.
+func (s *Store) dropPoliciesOfBlock(ctx context.Context, id uuid.UUID) error {
+	ps, _, err := s.readPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	uses := func(_ string, p *core.FlowRunNotificationPolicy) bool { return p.BlockDocumentID == id }
+	found := false
+	for k, p := range ps {
+		found = found || uses(k, p)
+	}
+	if !found {
+		return nil
+	}
+	return s.changePolicies(ctx, func(ps map[string]*core.FlowRunNotificationPolicy) error {
+		maps.DeleteFunc(ps, uses)
 		return nil
 	})
 }

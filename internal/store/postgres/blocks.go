@@ -170,10 +170,12 @@ func (s *Store) UpdateBlockDocument(ctx context.Context, d *store.BlockDocumentR
 }
 
 func (s *Store) DeleteBlockDocument(ctx context.Context, id uuid.UUID) error {
-	// 2.7 cascades: deployments using it as storage or infrastructure go too.
+	// 2.7 cascades: deployments using it as storage or infrastructure go
+	// too, and so do the notification policies that deliver through it.
 	n, err := count(ctx, s.pool, `WITH bd AS (DELETE FROM block_documents WHERE id = $1 RETURNING id),
 		deps AS (DELETE FROM deployments WHERE (doc->>'storage_document_id')::uuid IN (SELECT id FROM bd)
-			OR (doc->>'infrastructure_document_id')::uuid IN (SELECT id FROM bd))
+			OR (doc->>'infrastructure_document_id')::uuid IN (SELECT id FROM bd)),
+		policies AS (DELETE FROM notification_policies WHERE (doc->>'block_document_id')::uuid IN (SELECT id FROM bd))
 		SELECT count(*) FROM bd`, id)
 	if err == nil && n == 0 {
 		return notFound("Block document")

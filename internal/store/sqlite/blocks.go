@@ -185,6 +185,11 @@ func (s *Store) DeleteBlockDocument(ctx context.Context, id uuid.UUID) error {
 		// 2.7 cascades: deployments using it as storage or infrastructure go too.
 		_, err = tx.ExecContext(ctx, `DELETE FROM deployments WHERE json_extract(doc, '$.storage_document_id') = ?1
 			OR json_extract(doc, '$.infrastructure_document_id') = ?1`, id.String())
+		if err != nil {
+			return err
+		}
+		// So do the notification policies that deliver through it.
+		_, err = tx.ExecContext(ctx, `DELETE FROM notification_policies WHERE json_extract(doc, '$.block_document_id') = ?`, id.String())
 		return err
 	})
 }

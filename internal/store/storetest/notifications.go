@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,13 +18,39 @@ import (
 // notificationTests are the conformance tests of store.NotificationStore
 // (wired into Run; names start with "Notif" for -run).
 var notificationTests = map[string]func(*testing.T, store.Store){
-	"NotifPolicies":         testNotifPolicies,
-	"NotifQueuedWithState":  testNotifQueuedWithTransition,
-	"NotifDedupe":           testNotifDedupe,
-	"NotifConcurrentClaims": testNotifConcurrentClaims,
-	"NotifRetryAndGiveUp":   testNotifRetry,
-	"NotifReset":            testNotifReset,
-	"NotifManyPolicies":     testNotifManyPolicies,
+	"NotifPolicies":           testNotifPolicies,
+	"NotifQueuedWithState":    testNotifQueuedWithTransition,
+	"NotifDedupe":             testNotifDedupe,
+	"NotifConcurrentClaims":   testNotifConcurrentClaims,
+	"NotifRetryAndGiveUp":     testNotifRetry,
+	"NotifReset":              testNotifReset,
+	"NotifManyPolicies":       testNotifManyPolicies,
+	"NotifPolicyFollowsBlock": testNotifPolicyFollowsBlock,
+}
+
+// testNotifPolicyFollowsBlock: deleting a block document deletes the
+// policies delivering through it (2.7's foreign key cascades), and only
+// those.
+func testNotifPolicyFollowsBlock(t *testing.T, s store.Store) {
+	now := core.T(t0)
+	bt := &core.BlockType{ID: uuid.New(), Created: now, Updated: now, Name: "Hook", Slug: "notif-hook"}
+	must(t, s.CreateBlockType(ctx, bt))
+	sc := &core.BlockSchema{ID: uuid.New(), Created: now, Checksum: "sha256:notif-hook", Fields: json.RawMessage(`{}`), BlockTypeID: bt.ID, Capabilities: []string{}, Version: "1"}
+	_, _, err := s.CreateBlockSchema(ctx, sc)
+	must(t, err)
+	doc := &store.BlockDocumentRecord{ID: uuid.New(), Created: now, Updated: now, Name: "hook", Data: []byte{1}, BlockSchemaID: sc.ID, BlockTypeID: bt.ID, References: map[string]uuid.UUID{}}
+	must(t, s.CreateBlockDocument(ctx, doc))
+	p := &core.FlowRunNotificationPolicy{ID: uuid.Must(uuid.NewV7()), Created: now, Updated: now, IsActive: true,
+		StateNames: []string{"Failed"}, Tags: []string{}, BlockDocumentID: doc.ID}
+	p, err = s.CreateNotificationPolicy(ctx, p)
+	must(t, err)
+	other := newPolicy(t, s, true, []string{"Failed"}, nil)
+	must(t, s.DeleteBlockDocument(ctx, doc.ID))
+	_, err = s.GetNotificationPolicy(ctx, p.ID)
+	wantCode(t, err, core.ENotFound)
+	if _, err := s.GetNotificationPolicy(ctx, other.ID); err != nil {
+		t.Fatalf("a policy of another block went too: %v", err)
+	}
 }
 
 func newPolicy(t *testing.T, s store.Store, active bool, states, tags []string) *core.FlowRunNotificationPolicy {
