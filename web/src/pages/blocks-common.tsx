@@ -19,9 +19,9 @@ export function BlockIcon(props: { type?: Pick<BlockType, 'name' | 'slug'> | nul
   const letters = (words.length > 1 ? words[0][0] + words[1][0] : name.slice(0, 2)).toUpperCase();
   const color = PALETTE[hash(props.type?.slug ?? name) % PALETTE.length];
   return (
-    <span class={'block-icon' + (props.small ? ' small' : '')} style={{ background: color }} aria-hidden="true" data-testid="block-icon">
-      {letters}
-    </span>
+    // The letters are drawn by CSS (::before) so they are not part of the
+    // text of the heading or link the icon sits in.
+    <span class={'block-icon' + (props.small ? ' small' : '')} style={{ background: color }} aria-hidden="true" data-testid="block-icon" data-letters={letters} />
   );
 }
 

@@ -2,7 +2,7 @@
 // with its switch, quick and custom runs, its runs (state filter in the
 // URL), parameters and schema; delete.
 import { api } from '../api/client';
-import type { Deployment, Flow } from '../api/types';
+import type { BlockDocument, Deployment, Flow } from '../api/types';
 import { useApi } from '../lib/hooks';
 import { query, setQuery, href, navigate } from '../lib/router';
 import { STATE_TYPES, STATE_COLORS, stateLabel } from '../lib/states';
@@ -16,8 +16,26 @@ import { confirm } from '../components/Dialog';
 import { toast, toastError } from '../components/Toast';
 import { ScheduleText, ScheduleToggle, quickRun, QueueLink, useQueueIds } from './deployments-common';
 import { scheduleKind, scheduleSource } from './deployments-schedule';
+import { BlockIcon } from './blocks-common';
 
 export const STATE_CHIPS = [...STATE_TYPES.map((t) => ({ value: t, label: stateLabel(t), color: STATE_COLORS[t] })), { value: 'Late', label: 'Late', color: STATE_COLORS.SCHEDULED }];
+
+/** A block document by name and type (anonymous ones, as deployments often use, by type). */
+function BlockLink(props: { id: string }) {
+  const doc = useApi(
+    (signal) => api.get<BlockDocument>(`/block_documents/${props.id}`, { signal }).catch(() => null),
+    [props.id],
+  );
+  const b = doc.data;
+  if (!b) return <a class="mono" href={href(`/blocks/block/${props.id}`)}>{props.id}</a>;
+  return (
+    <span class="name-cell" title={props.id}>
+      <BlockIcon type={b.block_type} small />
+      <a href={href(`/blocks/block/${b.id}`)}>{b.is_anonymous ? `${b.block_type?.name} (anonymous)` : b.name}</a>
+      {!b.is_anonymous && <span class="muted">{b.block_type?.name}</span>}
+    </span>
+  );
+}
 
 export function DeploymentPage(props: { id: string }) {
   const dep = useApi((signal) => api.get<Deployment>(`/deployments/${props.id}`, { signal }), [props.id]);
@@ -89,9 +107,9 @@ export function DeploymentPage(props: { id: string }) {
                   <dt>Path</dt>
                   <dd class="mono">{d.path || <span class="muted">—</span>}</dd>
                   <dt>Storage block</dt>
-                  <dd>{d.storage_document_id ? <a href={href(`/blocks/block/${d.storage_document_id}`)}>{d.storage_document_id}</a> : <span class="muted">none (local)</span>}</dd>
+                  <dd>{d.storage_document_id ? <BlockLink id={d.storage_document_id} /> : <span class="muted">none (local)</span>}</dd>
                   <dt>Infrastructure block</dt>
-                  <dd>{d.infrastructure_document_id ? <a href={href(`/blocks/block/${d.infrastructure_document_id}`)}>{d.infrastructure_document_id}</a> : <span class="muted">none</span>}</dd>
+                  <dd>{d.infrastructure_document_id ? <BlockLink id={d.infrastructure_document_id} /> : <span class="muted">none</span>}</dd>
                   <dt>Created</dt>
                   <dd>
                     <Time value={d.created} />

@@ -38,6 +38,16 @@ export function DeploymentRunPage(props: { id: string }) {
   );
 }
 
+/** Scrolls the first field with an error into view and focuses its input. */
+function focusFirstError() {
+  setTimeout(() => {
+    const el = document.querySelector('.has-error');
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    el.querySelector<HTMLElement>('input,select,textarea')?.focus({ preventScroll: true });
+  }, 0);
+}
+
 function RunForm(props: { dep: Deployment }) {
   const d = props.dep;
   const schema = (d.parameter_openapi_schema ?? { type: 'object', properties: {} }) as JSONSchema;
@@ -93,6 +103,7 @@ function RunForm(props: { dep: Deployment }) {
         const errs: Record<string, string> = {};
         for (const p of bad) errs[pathKey(p)] = 'Not valid JSON: fix it before running.';
         setErrors(errs);
+        focusFirstError();
         return;
       }
       body = cleanValue(params) as Record<string, unknown>;
@@ -126,9 +137,7 @@ function RunForm(props: { dep: Deployment }) {
           setErrors(fields);
           setOther(other);
         }
-        if (mode === 'form' && Object.keys(fields).length) {
-          setTimeout(() => document.querySelector('.has-error')?.scrollIntoView({ block: 'center', behavior: 'smooth' }), 0);
-        }
+        if (mode === 'form' && Object.keys(fields).length) focusFirstError();
       } else {
         setOther([err instanceof Error ? err.message : String(err)]);
       }
@@ -249,6 +258,11 @@ function RunForm(props: { dep: Deployment }) {
         <button type="submit" class="btn primary" disabled={busy} data-testid="action-run">
           {busy ? 'Creating…' : 'Run'}
         </button>
+        {Object.keys(errors).length > 0 && (
+          <span class="run-error-note" role="alert" data-testid="run-error-summary">
+            {Object.keys(errors).length === 1 ? '1 parameter needs attention' : `${Object.keys(errors).length} parameters need attention`} (marked above).
+          </span>
+        )}
         <button type="button" class="btn ghost" onClick={() => navigate(`/deployments/deployment/${d.id}`)}>
           Cancel
         </button>

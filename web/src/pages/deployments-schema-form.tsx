@@ -382,22 +382,26 @@ function Control(props: FieldProps & { kind: Kind }) {
     case 'integer':
     case 'number':
       return <NumberInput integer={props.kind === 'integer'} value={value} onChange={onChange} testid={tid} schema={s} />;
-    case 'boolean':
+    case 'boolean': {
+      // A checkbox; a field without a default can also be left unset.
+      const hasDefault = s.default !== undefined;
       return (
-        <select
-          class="sf-bool"
-          value={value === true ? 'true' : value === false ? 'false' : ''}
-          onChange={(e) => {
-            const v = (e.target as HTMLSelectElement).value;
-            onChange(v === '' ? undefined : v === 'true');
-          }}
-          data-testid={tid}
-        >
-          <option value="">(not set)</option>
-          <option value="true">true</option>
-          <option value="false">false</option>
-        </select>
+        <span class="sf-bool">
+          <input
+            type="checkbox"
+            checked={value === true}
+            onChange={(e) => onChange((e.target as HTMLInputElement).checked)}
+            data-testid={tid}
+          />
+          <span class={value === undefined ? 'muted' : ''}>{value === undefined ? 'not set' : String(value)}</span>
+          {!hasDefault && value !== undefined && (
+            <button type="button" class="btn ghost small" onClick={() => onChange(undefined)}>
+              Unset
+            </button>
+          )}
+        </span>
       );
+    }
     case 'null':
       return <span class="muted mono">None</span>;
     case 'object': {
