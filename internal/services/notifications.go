@@ -289,9 +289,12 @@ func (s *Notifications) Variables(n *core.Notification, p *core.FlowRunNotificat
 		"flow_run_id":                     run.ID.String(),
 		"flow_run_name":                   run.Name,
 		"flow_run_parameters":             notify.PythonRepr(run.Parameters),
-		"flow_run_state_type":             string(n.StateType),
-		"flow_run_state_name":             n.StateName,
-		"flow_run_state_timestamp":        notify.PythonTimestamp(n.StateTimestamp.Time),
-		"flow_run_state_message":          msg,
+		// The enum's value, as 2.7.12 formats its StateType on Python
+		// 3.7-3.10 (3.11's format() of a str-mixin enum gives
+		// "StateType.FAILED", which no template means).
+		"flow_run_state_type":      string(n.StateType),
+		"flow_run_state_name":      n.StateName,
+		"flow_run_state_timestamp": notify.PythonTimestamp(n.StateTimestamp.Time),
+		"flow_run_state_message":   msg,
 	}
 }
