@@ -179,8 +179,8 @@ func (s *Notifications) process(ctx context.Context, n *core.Notification) error
 	var g *giveUp
 	switch {
 	case err == nil:
-		if err := s.Store.CompleteNotification(ctx, n.ID, s.now()); err != nil {
-			return err
+		if err := s.Store.CompleteNotification(ctx, n.ID, s.now()); err != nil && !core.IsNotFound(err) {
+			return err // gone meanwhile (its run deleted): nothing to record
 		}
 		s.logger().Debug("notification delivered", "notification", n.ID, "flow_run", n.FlowRunID, "policy", n.PolicyID)
 		return nil
@@ -209,7 +209,10 @@ func (s *Notifications) process(ctx context.Context, n *core.Notification) error
 	}
 	s.logger().Warn("notification not delivered", "notification", n.ID, "flow_run", n.FlowRunID, "policy", n.PolicyID,
 		"attempt", failures, "gave_up", stop, "err", text)
-	return s.Store.FailNotification(ctx, n.ID, text, next, stop, now)
+	if err := s.Store.FailNotification(ctx, n.ID, text, next, stop, now); err != nil && !core.IsNotFound(err) {
+		return err
+	}
+	return nil
 }
 
 // storeError marks an error from the store while preparing, which is not
