@@ -22,6 +22,13 @@ const TABS = [
 
 function Inputs(props: { run: TaskRun }) {
   const inputs = Object.entries(props.run.task_inputs ?? {});
+  // Names of the upstream task runs, to show instead of their ids.
+  const ids = [...new Set(inputs.flatMap(([, l]) => l.filter((i) => i.input_type === 'task_run' && i.id).map((i) => i.id!)))].sort();
+  const ups = useApi(
+    (signal) => (ids.length ? api.post<TaskRun[]>('/task_runs/filter', { task_runs: { id: { any_: ids } }, limit: 200 }, { signal }) : Promise.resolve([])),
+    [ids.join()],
+  );
+  const names = new Map((ups.data ?? []).map((t) => [t.id!, t]));
   if (!inputs.length) return <Empty title="No inputs">This task run was called without arguments.</Empty>;
   return (
     <table class="data-table" data-testid="task-inputs">
@@ -41,7 +48,8 @@ function Inputs(props: { run: TaskRun }) {
                 <div key={n}>
                   {i.input_type === 'task_run' && i.id ? (
                     <>
-                      result of task run <a href={href(`/flow-runs/task-run/${i.id}`)}>{i.id}</a>
+                      result of task run <a href={href(`/flow-runs/task-run/${i.id}`)}>{names.get(i.id)?.name ?? i.id}</a>{' '}
+                      {names.get(i.id) && <StateBadge type={names.get(i.id)!.state_type} name={names.get(i.id)!.state_name} small />}
                     </>
                   ) : i.input_type === 'parameter' ? (
                     <>
