@@ -82,7 +82,7 @@ function BlockForm(props: {
       if (!name.trim()) local.name = 'A name is required.';
       else if (!NAME_RULE.test(name.trim())) local.name = 'Use lowercase letters, numbers and dashes only.';
     }
-    for (const p of findBadJSON(data)) local[pathKey(p)] = 'Not valid JSON.';
+    for (const p of findBadJSON(data)) local[pathKey(p)] = 'Fix this JSON before saving.';
     const required: string[] = Array.isArray(fields.required) ? fields.required : [];
     for (const k of required) if (data[k] === undefined && !refs.has(k)) local[k] = 'This field is required.';
     setErrors(local);

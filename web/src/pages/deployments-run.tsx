@@ -101,7 +101,7 @@ function RunForm(props: { dep: Deployment }) {
       const bad = findBadJSON(params);
       if (bad.length) {
         const errs: Record<string, string> = {};
-        for (const p of bad) errs[pathKey(p)] = 'Not valid JSON: fix it before running.';
+        for (const p of bad) errs[pathKey(p)] = 'Fix this JSON before running.';
         setErrors(errs);
         focusFirstError();
         return;

@@ -217,7 +217,7 @@ function DeliveryStatus(props: { d: Delivery }) {
   return (
     <span class="state-badge small" style={{ '--state': color }} data-testid="delivery-status" data-status={props.d.status}>
       <span class="dot" />
-      {props.d.status}
+      {props.d.status === 'pending' && props.d.attempts > 0 ? 'retrying' : props.d.status}
     </span>
   );
 }
