@@ -67,9 +67,15 @@ type Message struct {
 	Variables map[string]string
 }
 
+// noRedirects is the default client: a provider answering with a redirect
+// is an error, not followed, since Go would resend a secret header (the
+// JSON webhook's) to whatever host the redirect names.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // Deliverer sends messages through notification block documents.
 type Deliverer struct {
-	// Client sends the requests; nil means http.DefaultClient.
+	// Client sends the requests; nil means a client that follows no
+	// redirects.
 	Client *http.Client
 	// Timeout bounds one message (all its requests); 0 means 10 s.
 	Timeout time.Duration
@@ -148,7 +154,7 @@ func (d *Deliverer) Deliver(ctx context.Context, slug string, data map[string]an
 	}
 	client := d.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = noRedirects
 	}
 	for _, req := range reqs {
 		if err := send(client, slug, req); err != nil {

@@ -223,6 +223,13 @@ func TestDeliverErrors(t *testing.T) {
 			t.Errorf("%s: the error shows the webhook URL: %v", tc.name, err)
 		}
 	}
+	redirect := httptest.NewServer(http.RedirectHandler(rcv.URL+"/elsewhere", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	before := len(rcv.requests())
+	err := d.Deliver(context.Background(), JSONWebhook, map[string]any{"url": redirect.URL, "secret_header_name": "X-Token", "secret_header_value": "s"}, msg)
+	if err == nil || !strings.Contains(err.Error(), "answered 307") || len(rcv.requests()) != before {
+		t.Errorf("a redirect: %v, %d requests followed it", err, len(rcv.requests())-before)
+	}
 	var se *StatusError
 	if err := d.Deliver(context.Background(), SlackWebhook, map[string]any{"url": rcv.URL}, msg); !errors.As(err, &se) || se.Status != 500 {
 		t.Errorf("want a *StatusError 500, got %v", err)
