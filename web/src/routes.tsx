@@ -10,15 +10,15 @@ import { TaskRunPage } from './pages/task-run';
 import { DeploymentsPage } from './pages/deployments';
 import { FlowsPage } from './pages/flows';
 import { FlowPage } from './pages/flows-detail';
-import { WorkQueuesPage } from './pages/work-queues';
-import { WorkQueuePage } from './pages/work-queues-detail';
+import { WorkQueuesPage, WorkQueueNewPage } from './pages/work-queues';
+import { WorkQueuePage, WorkQueueEditPage } from './pages/work-queues-detail';
 import { ConcurrencyLimitsPage } from './pages/concurrency-limits';
 import { SettingsPage } from './pages/settings';
 import { BlocksPage } from './pages/blocks';
 import { BlocksCatalogPage, BlockTypePage } from './pages/blocks-catalog';
 import { BlockPage } from './pages/blocks-detail';
 import { BlockCreatePage, BlockEditPage } from './pages/blocks-form';
-import { NotificationsPage } from './pages/notifications';
+import { NotificationsPage, NotificationNewPage, NotificationEditPage } from './pages/notifications';
 import { DeploymentPage } from './pages/deployments-detail';
 import { DeploymentRunPage } from './pages/deployments-run';
 
@@ -37,6 +37,8 @@ export const routes: [string, Page][] = [
   ['/deployments/deployment/:id/run', DeploymentRunPage],
   ['/work-queues', WorkQueuesPage],
   ['/work-queues/work-queue/:id', WorkQueuePage],
+  ['/work-queues/new', WorkQueueNewPage],
+  ['/work-queues/work-queue/:id/edit', WorkQueueEditPage],
   ['/blocks', BlocksPage],
   ['/blocks/catalog', BlocksCatalogPage],
   ['/blocks/catalog/:slug', BlockTypePage],
@@ -44,6 +46,9 @@ export const routes: [string, Page][] = [
   ['/blocks/block/:id', BlockPage],
   ['/blocks/block/:id/edit', BlockEditPage],
   ['/concurrency-limits', ConcurrencyLimitsPage],
+  ['/concurrency-limits/concurrency-limit/:id', ConcurrencyLimitsPage],
   ['/notifications', NotificationsPage],
+  ['/notifications/new', NotificationNewPage],
+  ['/notifications/notification/:id/edit', NotificationEditPage],
   ['/settings', SettingsPage],
 ];

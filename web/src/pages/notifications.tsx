@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import type { BlockDocument, FlowRun } from '../api/types';
 import { useApi } from '../lib/hooks';
-import { href } from '../lib/router';
+import { href, navigate } from '../lib/router';
 import { PageHeader } from '../components/Layout';
 import { DataTable, type Column } from '../components/DataTable';
 import { ErrorView } from '../components/Status';
@@ -222,7 +222,8 @@ function DeliveryStatus(props: { d: Delivery }) {
   );
 }
 
-export function NotificationsPage() {
+/** /notifications, /notifications/new and /notifications/notification/<id>/edit (2.7's paths) with the dialog open. */
+export function NotificationsPage(props: { create?: boolean; editId?: string }) {
   const policies = useApi((signal) => api.post<Policy[]>('/flow_run_notification_policies/filter', { limit: 200 }, { signal }), [], 15000);
   const deliveries = useApi((signal) => api.post<Delivery[]>('/flow_run_notifications/filter', { limit: 50 }, { signal }).catch((e) => (missingRoutes(e) ? null : Promise.reject(e))), [], 10000);
   const blocks = useNotifyBlocks();
@@ -233,7 +234,18 @@ export function NotificationsPage() {
   );
   const runName = new Map((runs.data ?? []).map((r) => [r.id!, r.name!]));
   const blockById = new Map((blocks.data ?? []).map((b) => [b.id!, b]));
-  const [dialog, setDialog] = useState<{ policy?: Policy } | null>(null);
+  const [dialog, setDialogState] = useState<{ policy?: Policy } | null>(props.create ? {} : null);
+  const setDialog = (v: { policy?: Policy } | null) => {
+    setDialogState(v);
+    if (!v && (props.create || props.editId)) navigate('/notifications', { replace: true });
+  };
+  // An edit link opens its policy's dialog once the policies have loaded.
+  const [opened, setOpened] = useState(false);
+  if (props.editId && !opened && policies.data) {
+    const p = policies.data.find((x) => x.id === props.editId);
+    setOpened(true);
+    if (p) setDialogState({ policy: p });
+  }
 
   if (policies.error && missingRoutes(policies.error)) {
     return (
@@ -400,4 +412,12 @@ export function NotificationsPage() {
       )}
     </div>
   );
+}
+
+export function NotificationNewPage() {
+  return <NotificationsPage create />;
+}
+
+export function NotificationEditPage(props: { id: string }) {
+  return <NotificationsPage editId={props.id} />;
 }

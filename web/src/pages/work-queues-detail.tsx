@@ -29,10 +29,15 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9_.:@%+=,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function WorkQueuePage(props: { id: string }) {
+/** /work-queues/work-queue/<id>, and .../edit (2.7's edit page) with the edit dialog open. */
+export function WorkQueuePage(props: { id: string; edit?: boolean }) {
   const queue = useApi((signal) => api.get<WorkQueue>(`/work_queues/${props.id}`, { signal }), [props.id], 10000);
   const status = useApi((signal) => api.get<QueueStatus>(`/work_queues/${props.id}/status`, { signal }), [props.id], 10000);
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditingState] = useState(!!props.edit);
+  const setEditing = (v: boolean) => {
+    setEditingState(v);
+    if (!v && props.edit) navigate(`/work-queues/work-queue/${props.id}`, { replace: true });
+  };
   const [busy, setBusy] = useState(false);
 
   const setPaused = async (q: WorkQueue, paused: boolean) => {
@@ -193,4 +198,8 @@ export function WorkQueuePage(props: { id: string }) {
       </Loader>
     </div>
   );
+}
+
+export function WorkQueueEditPage(props: { id: string }) {
+  return <WorkQueuePage id={props.id} edit />;
 }

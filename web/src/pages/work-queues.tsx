@@ -32,9 +32,14 @@ export function PausedBadge(props: { paused: boolean }) {
   );
 }
 
-export function WorkQueuesPage() {
+/** /work-queues, and /work-queues/new (2.7's create page) with the create dialog open. */
+export function WorkQueuesPage(props: { create?: boolean }) {
   const name = query.value.get('name') ?? '';
-  const [creating, setCreating] = useState(false);
+  const [creating, setCreatingState] = useState(!!props.create);
+  const setCreating = (v: boolean) => {
+    setCreatingState(v);
+    if (!v && props.create) navigate('/work-queues', { replace: true });
+  };
   const queues = useApi((signal) => api.post<WorkQueue[]>('/work_queues/filter', { limit: 200 }, { signal }), [], 10000);
   const rows = (queues.data ?? []).filter((q) => !name || q.name!.toLowerCase().includes(name.toLowerCase())).sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || a.name!.localeCompare(b.name!));
   const waiting = useApi(
@@ -111,4 +116,8 @@ export function WorkQueuesPage() {
       )}
     </div>
   );
+}
+
+export function WorkQueueNewPage() {
+  return <WorkQueuesPage create />;
 }
