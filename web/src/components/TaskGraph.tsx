@@ -132,7 +132,9 @@ export function TaskGraph(props: { nodes: GraphNode[]; height?: number; testid?:
     view.current = { x: 20, y: 20, k };
     redraw((n) => n + 1);
   };
-  useEffect(fit, [nodes]);
+  // Refit when task runs appear, not on every refetch of a live run (the
+  // user's pan and zoom stay).
+  useEffect(fit, [nodes.length]);
 
   if (!nodes.length) return <div class="status empty" data-testid={props.testid ?? 'task-graph'}>This flow run has no task runs.</div>;
   const h = hover >= 0 ? nodes[hover] : null;

@@ -2,7 +2,7 @@
 // run, a bar from start to end (or to now while running) coloured by
 // state. Only the rows in view are drawn, so 5,000+ task runs scroll
 // smoothly; hover shows the run, click opens it.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { GraphNode } from '../lib/graph';
 import { STATE_COLORS, stateLabel, type StateType } from '../lib/states';
 import { formatDuration, formatTime } from '../lib/time';
@@ -26,18 +26,24 @@ export function TaskTimeline(props: { nodes: GraphNode[]; height?: number; testi
   const canvas = useRef<HTMLCanvasElement>(null);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const tz = timeZonePref.value + hourCyclePref.value;
-  const now = Date.now();
-  const bars: Bar[] = props.nodes
-    .map((n) => {
+  // Computed once per answer, not on every hover.
+  const { bars, t0, t1 } = useMemo(() => {
+    const now = Date.now();
+    const bars: Bar[] = [];
+    let t0 = Infinity;
+    let t1 = -Infinity;
+    for (const n of props.nodes) {
       const s = Date.parse(n.start_time ?? '');
-      if (!s) return null;
+      if (!s) continue;
       const e = Date.parse(n.end_time ?? '');
-      return { node: n, start: s, end: e || now, running: !e };
-    })
-    .filter(Boolean) as Bar[];
-  bars.sort((a, b) => a.start - b.start || a.end - b.end);
-  const t0 = bars.length ? Math.min(...bars.map((b) => b.start)) : now;
-  const t1 = bars.length ? Math.max(...bars.map((b) => b.end)) : now + 1000;
+      const b = { node: n, start: s, end: e || now, running: !e };
+      bars.push(b);
+      t0 = Math.min(t0, b.start);
+      t1 = Math.max(t1, b.end);
+    }
+    bars.sort((a, b) => a.start - b.start || a.end - b.end);
+    return bars.length ? { bars, t0, t1 } : { bars, t0: now, t1: now + 1000 };
+  }, [props.nodes]);
   const viewH = Math.min(props.height ?? 420, bars.length * ROW + AXIS + 4);
 
   const draw = () => {
