@@ -231,7 +231,9 @@ export async function seed(base: string): Promise<Seed> {
   // Logs: flow-run and task-run lines at several levels, one unique line
   // for the search test.
   const logs: Array<Record<string, unknown>> = [];
-  const at = (i: number) => iso(new Date(now.getTime() - 600_000 + i * 1000));
+  // Lines fall inside the run: from its start, 20 ms apart.
+  const mainStart = new Date((await api.get(`/flow_runs/${main}`)).start_time).getTime();
+  const at = (i: number) => iso(new Date(mainStart + i * 20));
   const lines: Array<[number, string, string | null]> = [
     [20, "Created flow run 'seed-etl-completed' for flow 'etl-pipeline'", null],
     [20, 'Reading orders from s3://orders/raw', extract],

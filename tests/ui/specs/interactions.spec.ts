@@ -53,18 +53,19 @@ test('a saved search applies its filters', async ({ page }) => {
 test('log search finds a line and download returns the lines', async ({ page }) => {
   await page.goto(`/flow-runs/flow-run/${seed().flowRuns[seed().mainRun]}`);
   await expect(page.getByTestId('page-flow-run')).toBeVisible();
-  const tab = page.getByTestId('tab-logs');
-  if (await tab.count()) await tab.click();
   const logs = page.getByTestId('logs');
   await expect(logs).toBeVisible();
   await expect(logs).toContainText('Reading orders from s3://orders/raw');
 
-  await page.getByTestId('logs-search').fill('shard 7');
+  await page.getByTestId('filter-logq').fill('shard 7');
+  await page.getByTestId('filter-logq').press('Enter');
+  await expect(page).toHaveURL(/[?&]logq=shard/);
   await expect(logs).toContainText(seed().logLine);
+  await expect(page.getByTestId('log-line')).toHaveCount(1);
   await expect(logs).not.toContainText('Reading orders from s3://orders/raw');
   await screenshot(page, 'flow-run-log-search');
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('logs-download').click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('action-download-logs').click()]);
   const file = await download.path();
   const text = require('node:fs').readFileSync(file, 'utf8') as string;
   expect(text).toContain(seed().logLine);

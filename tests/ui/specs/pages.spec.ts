@@ -18,7 +18,7 @@ interface PageCase {
 export const pageCases: PageCase[] = [
   { name: 'dashboard', testid: 'page-dashboard', path: () => '/', texts: () => ['seed-late', 'seed-scheduled'] },
   { name: 'flow-runs', testid: 'page-flow-runs', path: () => '/flow-runs', texts: () => ['seed-failed', 'seed-crashed', 'seed-paused', 'seed-running', 'etl-pipeline'] },
-  { name: 'flow-run', testid: 'page-flow-run', path: () => `/flow-runs/flow-run/${seed().flowRuns[seed().mainRun]}`, texts: () => [seed().mainRun, 'extract-0', 'transform-1', 'load-0'] },
+  { name: 'flow-run', testid: 'page-flow-run', path: () => `/flow-runs/flow-run/${seed().flowRuns[seed().mainRun]}`, texts: () => [seed().mainRun, 'Reading orders from s3://orders/raw'] },
   { name: 'task-run', testid: 'page-task-run', path: () => `/flow-runs/task-run/${seed().taskRuns[`${seed().mainRun}/transform-0`]}`, texts: () => ['transform-0', seed().logLine] },
   { name: 'flows', testid: 'page-flows', path: () => '/flows', texts: () => ['etl-pipeline', 'report-builder', 'ml-train'] },
   { name: 'flow', testid: 'page-flow', path: () => `/flows/flow/${seed().flows['etl-pipeline']}`, texts: () => ['etl-pipeline', 'nightly', 'seed-failed'] },
@@ -61,4 +61,29 @@ test('an unknown path shows the not-found page, not a blank one', async ({ page,
   guard.allow('/api/', 404);
   await page.goto('/no-such-page');
   await expect(page.getByTestId('page-not-found')).toBeVisible();
+});
+
+test('the flow run page: task runs, graph, timeline, subflows, parameters', async ({ page }) => {
+  await page.goto(`/flow-runs/flow-run/${seed().flowRuns[seed().mainRun]}`);
+  await expect(page.getByTestId('page-flow-run')).toBeVisible();
+  await page.getByTestId('tab-task-runs').click();
+  const rows = page.getByTestId('task-runs-table-row');
+  for (const t of ['extract-0', 'transform-0', 'transform-1', 'load-0', 'notify-0']) {
+    await expect(rows.filter({ hasText: t })).toHaveCount(1);
+  }
+  await screenshot(page, 'flow-run-task-runs');
+  await page.getByTestId('tab-graph').click();
+  await expect(page).toHaveURL(/[?&]tab=graph/);
+  await page.waitForLoadState('networkidle');
+  await screenshot(page, 'flow-run-graph');
+  await page.getByTestId('tab-timeline').click();
+  await page.waitForLoadState('networkidle');
+  await screenshot(page, 'flow-run-timeline');
+  await page.getByTestId('tab-subflows').click();
+  await expect(page.getByTestId('subflow-runs-table-row').filter({ hasText: 'seed-subflow' })).toHaveCount(1);
+  await page.getByTestId('tab-parameters').click();
+  await expect(page.getByTestId('parameters')).toContainText('s3://orders/raw');
+  // The tab lives in the URL: a reload keeps it.
+  await page.reload();
+  await expect(page.getByTestId('parameters')).toContainText('s3://orders/raw');
 });
