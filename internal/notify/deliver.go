@@ -460,9 +460,14 @@ func pagerDuty(ctx context.Context, f fields, msg Message) ([]*http.Request, err
 		f.fail("field \"region_name\" must be us or eu")
 	}
 	severity := map[string]string{"info": "info", "success": "info", "warning": "warning", "failure": "critical"}[nt]
+	// 2.7.12's default source is "Prefect"; a null one is apprise's default.
+	source := "Prefect"
+	if v, ok := f.data["source"]; ok && v == nil {
+		source = "Apprise"
+	}
 	inner := map[string]any{
 		"summary": titled(msg), "severity": severity,
-		"source": f.str("source", "Prefect"), "component": f.str("component", "Notification"),
+		"source": f.str("source", source), "component": f.str("component", "Notification"),
 	}
 	if g := f.str("group", ""); g != "" {
 		inner["group"] = g

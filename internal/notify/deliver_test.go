@@ -114,6 +114,10 @@ func TestDeliverProviders(t *testing.T) {
 			path: "/pd-eu/v2/enqueue",
 			json: `{"routing_key": "intkey", "payload": {"summary": "Prefect flow run notification\r\nFlow run x/y entered state ` + "`Failed`" + ` at 2023.\n\nState message: <boom> & \"q\"", "severity": "critical", "source": "src", "component": "comp", "group": "grp", "class": "cls", "custom_details": {"disk": "145GB"}}, "client": "Prefect Notifications", "event_action": "trigger", "links": [{"href": "https://example.com/x"}]}`,
 		}}},
+		{"pagerduty null source", PagerDutyWebhook, map[string]any{"integration_key": "i", "api_key": "a", "source": nil, "component": "c"}, []want{{
+			path: "/pd-us/v2/enqueue",
+			json: `{"routing_key": "i", "payload": {"summary": "Prefect flow run notification\r\nFlow run x/y entered state ` + "`Failed`" + ` at 2023.\n\nState message: <boom> & \"q\"", "severity": "info", "source": "Apprise", "component": "c"}, "client": "Prefect Notifications", "event_action": "trigger", "images": [{"src": "https://github.com/caronc/apprise/raw/master/apprise/assets/themes/default/apprise-info-128x128.png", "alt": "info"}]}`,
+		}}},
 		{"twilio one SMS per number", TwilioSMS, map[string]any{"account_sid": "AC123", "auth_token": "tok", "from_phone_number": "18001234567", "to_phone_numbers": []any{"18005555555", "1 (800) 424-2424", "18005555555"}, "notify_type": "prefect_default"}, []want{
 			{path: "/twilio/2010-04-01/Accounts/AC123/Messages.json", header: map[string]string{"User-Agent": "Prefect Notifications", "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded", "Authorization": basic},
 				form: url.Values{"Body": {"Prefect flow run notification\r\n" + strings.TrimRight(testBody, "\n")}, "From": {"+18001234567"}, "To": {"+18004242424"}}},
