@@ -18,8 +18,9 @@ export default defineConfig({
   workers: Number(process.env.UI_WORKERS || 2),
   retries: 0,
   forbidOnly: !!process.env.CI,
-  timeout: 30_000,
-  expect: { timeout: 5_000 },
+  timeout: 60_000,
+  // Generous: make test runs this beside the CPU-heavy CDK compile.
+  expect: { timeout: 10_000 },
   reporter: [
     ['list'],
     ['json', { outputFile: path.join(out, 'report.json') }],
