@@ -68,6 +68,13 @@ function RunForm(props: { dep: Deployment }) {
   const [created, setCreated] = useState<FlowRun | null>(null);
 
   const toJson = () => {
+    if (findBadJSON(params).length) {
+      const errs: Record<string, string> = {};
+      for (const p of findBadJSON(params)) errs[pathKey(p)] = 'Fix this JSON before switching to the JSON editor.';
+      setErrors(errs);
+      focusFirstError();
+      return;
+    }
     setRaw(JSON.stringify(cleanValue(params), null, 2));
     setRawError(null);
     setMode('json');

@@ -610,8 +610,7 @@ function guessOption(opts: JSONSchema[], value: unknown, root: JSONSchema): numb
         return true;
     }
   };
-  const i = opts.findIndex(fits);
-  return i;
+  return opts.findIndex(fits);
 }
 
 function UnionControl(props: FieldProps & { kind: Kind }) {
@@ -621,6 +620,10 @@ function UnionControl(props: FieldProps & { kind: Kind }) {
     const g = guessOption(opts, value, ctx.root);
     return g >= 0 ? g : opts.findIndex((o) => resolve(o, ctx.root).type !== 'null');
   });
+  // A value set from outside (raw JSON, a stored document) that the chosen
+  // type does not fit switches the type to one it fits.
+  const fitting = guessOption(opts, value, ctx.root);
+  if (value !== undefined && fitting >= 0 && guessOption([opts[chosen]], value, ctx.root) !== 0) setChosen(fitting);
   const tid = `field-${pathKey(path)}`;
   const opt = opts[chosen] ? resolve(opts[chosen], ctx.root) : undefined;
   return (
