@@ -53,6 +53,7 @@ func TestLogTextFilter(t *testing.T) {
 		{"short without a run", filter(map[string]any{"text": text("ok")}), 422, nil},
 		{"too long", filter(map[string]any{"text": text(strings.Repeat("x", 201))}), 422, nil},
 		{"null query", filter(map[string]any{"text": text(nil)}), 422, nil},
+		{"NUL in the query", filter(map[string]any{"text": text("ab\x00c")}), 422, nil},
 		{"no query", filter(map[string]any{"text": map[string]any{}}), 422, nil},
 		{"unknown key", filter(map[string]any{"text": map[string]any{"query": "abc", "mode": "x"}}), 422, nil},
 	}

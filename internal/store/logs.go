@@ -14,9 +14,11 @@ import (
 // characters), so clients that know that filter send it unchanged; the
 // query is matched differently, though: the whole query is one substring
 // (no operators, quotes or negation), compared case-insensitively with
-// Unicode simple case folding (see FoldContains).
+// Unicode simple case folding (see FoldContains). A query holding a NUL
+// character is refused by the API (no backend stores one in a message:
+// PostgreSQL cannot) and matches nothing in a store.
 type LogTextFilter struct {
-	Query *string `json:"query" required:"true" nullable:"false" maxLength:"200"`
+	Query *string `json:"query" required:"true" nullable:"false" maxLength:"200" pattern:"^[^\\x00]*$"`
 }
 
 // MinIndexedTextQuery is the shortest text query the backends answer from

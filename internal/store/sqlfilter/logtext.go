@@ -10,8 +10,11 @@ import (
 // logText is the text criterion of a log filter: an empty query matches
 // every message.
 func (d *Dialect) logText(q string) Cond {
-	if q == "" {
+	switch {
+	case q == "":
 		return Cond{SQL: d.True}
+	case strings.ContainsRune(q, 0):
+		return Cond{SQL: d.False} // neither FTS5 nor PostgreSQL takes a NUL in a query
 	}
 	return d.LogText(q)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"modernc.org/sqlite"
@@ -102,7 +103,7 @@ var (
 func (s *Store) listLogsByScan(ctx context.Context, q *store.LogQuery) (out []*core.Log, ok bool, err error) {
 	f := q.Filter
 	text := f.TextQuery()
-	if text == "" || f.Operator.IsOr() || q.Limit <= 0 || (q.Sort != "" && q.Sort != "TIMESTAMP_ASC" && q.Sort != "TIMESTAMP_DESC") {
+	if text == "" || strings.ContainsRune(text, 0) || f.Operator.IsOr() || q.Limit <= 0 || (q.Sort != "" && q.Sort != "TIMESTAMP_ASC" && q.Sort != "TIMESTAMP_DESC") {
 		return nil, false, nil
 	}
 	budget := textScanBudget

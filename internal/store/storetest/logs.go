@@ -119,6 +119,8 @@ func testLogTextSearch(t *testing.T, s store.Store) {
 		{"empty query matches all of the run", store.LogQuery{Filter: &store.LogFilter{FlowRunID: runsFilter(runB), Text: textFilter("")}},
 			[]string{"connection timeout again", "100 percent", "axb not an underscore", "Timeout while retrying"}},
 		{"no match", store.LogQuery{Filter: &store.LogFilter{FlowRunID: both, Text: textFilter("zzz-none")}}, nil},
+		{"NUL never matches", store.LogQuery{Filter: &store.LogFilter{FlowRunID: both, Text: textFilter("on\x00")}}, nil},
+		{"FTS syntax is literal", store.LogQuery{Filter: &store.LogFilter{FlowRunID: both, Text: textFilter(`a* OR NEAR(b c)`)}}, nil},
 		{"with level", store.LogQuery{Filter: &store.LogFilter{FlowRunID: both, Text: textFilter("timeout"), Level: levelRange(ptr(30), nil)}},
 			[]string{"Timeout while retrying"}},
 		{"with timestamp", store.LogQuery{Filter: &store.LogFilter{FlowRunID: both, Text: textFilter("timeout"),
