@@ -99,11 +99,11 @@ var (
 // listLogsByScan answers a text search by the scan when it is the cheaper
 // way (above). ok is false — the FTS query must answer — when the scan was
 // not tried, or its budget ran out before the page was full, or the list
-// is not one it can serve (OR-combined, another sort, no limit).
+// is not one it can serve (OR-combined, another sort).
 func (s *Store) listLogsByScan(ctx context.Context, q *store.LogQuery) (out []*core.Log, ok bool, err error) {
 	f := q.Filter
 	text := f.TextQuery()
-	if text == "" || strings.ContainsRune(text, 0) || f.Operator.IsOr() || q.Limit <= 0 || (q.Sort != "" && q.Sort != "TIMESTAMP_ASC" && q.Sort != "TIMESTAMP_DESC") {
+	if text == "" || strings.ContainsRune(text, 0) || f.Operator.IsOr() || (q.Sort != "" && q.Sort != "TIMESTAMP_ASC" && q.Sort != "TIMESTAMP_DESC") {
 		return nil, false, nil
 	}
 	budget := textScanBudget
@@ -145,7 +145,7 @@ func (s *Store) listLogsByScan(ctx context.Context, q *store.LogQuery) (out []*c
 			return nil, false, err
 		}
 		out = append(out, l)
-		if len(out) == q.Limit {
+		if len(out) == q.Limit { // 0, no limit: every candidate
 			return out, true, nil
 		}
 	}
