@@ -20,13 +20,18 @@ export const FLOW_RUN_SORTS: { value: FlowRunSort; label: string }[] = [
 ];
 
 /** The time window a range parameter names, as ISO instants (undefined: open). */
-export function timeWindow(q: URLSearchParams, fallback = '24h', now = Date.now()): { after?: string; before?: string } {
+export function timeWindow(q: URLSearchParams, fallback = '24h', at = Date.now()): { after?: string; before?: string } {
+  // Whole minutes: the filter (a request key) must not change on every
+  // render, or each answer would trigger another request.
+  const now = Math.ceil(at / 60000) * 60000;
   const range = q.get('range') || fallback;
   if (range === 'custom') {
     return { after: q.get('from') || undefined, before: q.get('to') || undefined };
   }
   const secs = rangeSeconds(range, fallback);
-  return secs ? { after: new Date(now - secs * 1000).toISOString() } : {};
+  // "Past n": up to now, as the dashboard counts them (runs scheduled for
+  // later are not in the past day).
+  return secs ? { after: new Date(now - secs * 1000).toISOString(), before: new Date(now).toISOString() } : {};
 }
 
 /**

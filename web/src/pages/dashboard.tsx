@@ -7,6 +7,7 @@ import { useApi } from '../lib/hooks';
 import { query, href } from '../lib/router';
 import { STATE_TYPES, STATE_COLORS, stateLabel, type StateType } from '../lib/states';
 import { zoneLabel } from '../lib/time';
+import { timeWindow } from '../lib/runs';
 import { PageHeader } from '../components/Layout';
 import { SelectFilter, TIME_RANGES, rangeSeconds } from '../components/FilterBar';
 import { HistoryChart } from '../components/HistoryChart';
@@ -82,9 +83,11 @@ export function Dashboard() {
   const start = new Date((nowS - Math.ceil(secs / step) * step) * 1000).toISOString();
   const end = new Date(nowS * 1000).toISOString();
   // Minute-rounded, so the queries (and their answers) stay put between polls.
-  const minute = Math.floor(Date.now() / 60000) * 60000;
-  const after = new Date(minute - secs * 1000).toISOString();
-  const before = new Date(minute + 60000).toISOString();
+  // The same window as the runs list's range filter (lib/runs.ts), so a
+  // count and the list it links to agree.
+  const { after: afterQ, before: beforeQ } = timeWindow(new URLSearchParams({ range }), '24h');
+  const after = afterQ!;
+  const before = beforeQ!;
 
   const history = useApi(
     (signal) => api.post<HistoryInterval[]>('/flow_runs/history', { history_start: start, history_end: end, history_interval_seconds: step }, { signal }),
