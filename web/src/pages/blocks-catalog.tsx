@@ -125,7 +125,7 @@ export function BlockTypePage(props: { slug: string }) {
                       {props.map(([k, p]) => (
                         <Fragment key={k}>
                           <dt>{p.title ?? k}</dt>
-                          <dd class="muted">{p.description ?? p.type ?? ''}</dd>
+                          <dd class="muted">{plainText(p.description ?? p.type ?? '')}</dd>
                         </Fragment>
                       ))}
                     </dl>

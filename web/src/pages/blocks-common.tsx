@@ -46,7 +46,10 @@ export function referenceFields(fields: JSONSchema | undefined): Map<string, str
 
 export type { BlockDocument, BlockSchema, BlockType };
 
-/** A block type's description without markdown link syntax ("[here](url)" -> "here"). */
+/** A block type's Markdown description as plain text: link text only, no code ticks or emphasis marks. */
 export function plainText(s: string | null | undefined): string {
-  return (s ?? '').replace(/\[([^\]]+)\]\([^)]+\)/g, '$1');
+  return (s ?? '')
+    .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/(\*\*|__)(.+?)\1/g, '$2');
 }

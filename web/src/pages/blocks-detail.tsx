@@ -128,7 +128,7 @@ export function BlockPage(props: { id: string }) {
                       <a href={href(`/blocks/catalog/${d.block_type?.slug}`)}>{d.block_type?.name}</a>
                     </dd>
                     <dt>Capabilities</dt>
-                    <dd>{((d.block_schema?.capabilities ?? []) as string[]).map((c) => <span class="tag" key={c}>{c}</span>)}</dd>
+                    <dd>{((d.block_schema?.capabilities ?? []) as string[]).length ? (d.block_schema!.capabilities as string[]).map((c) => <span class="tag" key={c}>{c}</span>) : <span class="muted">none</span>}</dd>
                     <dt>Schema version</dt>
                     <dd>{d.block_schema?.version ?? '—'}</dd>
                     <dt>Created</dt>

@@ -46,7 +46,7 @@ export function BlocksPage() {
       ),
     },
     { key: 'type', header: 'Type', render: (d) => <a href={href(`/blocks/catalog/${d.block_type?.slug}`)}>{d.block_type?.name}</a> },
-    { key: 'caps', header: 'Capabilities', render: (d) => ((d.block_schema?.capabilities ?? []) as string[]).map((c) => <span class="tag" key={c}>{c}</span>) },
+    { key: 'caps', header: 'Capabilities', render: (d) => (((d.block_schema?.capabilities ?? []) as string[]).length ? (d.block_schema!.capabilities as string[]).map((c) => <span class="tag" key={c}>{c}</span>) : <span class="muted">none</span>) },
     { key: 'updated', header: 'Updated', render: (d) => <Time value={d.updated} seconds={false} /> },
   ];
   const usedTypes = (types.data ?? []).map((t) => ({ value: t.slug!, label: t.name! }));

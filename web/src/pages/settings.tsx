@@ -48,8 +48,11 @@ export function SettingsPage() {
         <div class="card" data-testid="settings-server">
           <h2>Server</h2>
           <dl class="kv">
-            <dt>API version</dt>
-            <dd data-testid="server-version">{version.data ?? (version.error ? <span class="muted">{version.error.message}</span> : '…')}</dd>
+            <dt>Prefect API</dt>
+            <dd data-testid="server-version">
+              {version.data ?? (version.error ? <span class="muted">{version.error.message}</span> : '…')}
+              {typeof settings.data?.prefect_api_version === 'string' && <span class="muted"> (API {settings.data.prefect_api_version})</span>}
+            </dd>
             <dt>Orrery version</dt>
             <dd>{typeof settings.data?.version === 'string' ? settings.data.version : '…'}</dd>
             <dt>API URL</dt>

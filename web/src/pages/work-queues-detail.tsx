@@ -126,21 +126,23 @@ export function WorkQueuePage(props: { id: string; edit?: boolean }) {
                   </dd>
                   <dt>Health</dt>
                   <dd data-testid="work-queue-health">
-                    {status.data ? (
-                      status.data.healthy ? (
-                        <span style={{ color: 'var(--ok)' }}>Healthy</span>
-                      ) : (
-                        <span style={{ color: 'var(--danger)' }}>
-                          Unhealthy
-                          <span class="muted">
-                            {' '}
-                            — {status.data.late_runs_count} late run(s)
-                            {status.data.last_polled ? '' : ', never polled'}
-                          </span>
-                        </span>
-                      )
-                    ) : (
+                    {!status.data ? (
                       '…'
+                    ) : !status.data.last_polled ? (
+                      <span class="muted">Not polled yet: start an agent for it</span>
+                    ) : status.data.healthy ? (
+                      <span style={{ color: 'var(--ok)' }}>Healthy</span>
+                    ) : (
+                      <span style={{ color: 'var(--danger)' }}>
+                        Unhealthy
+                        <span class="muted">
+                          {' '}
+                          —{' '}
+                          {status.data.late_runs_count > 0
+                            ? `${status.data.late_runs_count} late run${status.data.late_runs_count === 1 ? '' : 's'}`
+                            : `no poll in the last ${status.data.health_check_policy.maximum_seconds_since_last_polled ?? 60} s`}
+                        </span>
+                      </span>
                     )}
                   </dd>
                   {q.filter && (
