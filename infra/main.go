@@ -14,6 +14,7 @@
 //	alarms                  true (default) or false
 //	apiMemoryMB, schedulerMemoryMB  function memory (default 512, 256)
 //	destroyData             true: the table and bucket are deleted with the stack (default false: kept)
+//	retention               ORRERY_RETENTION of the functions, e.g. 30d (default: finished runs are kept)
 //	synthesizer             default, or cli (no bootstrap roles: assets are published with the caller's
 //	                        credentials to the bootstrap bucket; used against emulators)
 package main
@@ -112,6 +113,7 @@ func configFromContext(get func(string) string) (StackConfig, error) {
 	str("assetDir", &cfg.AssetDir)
 	str("secretKeyParameter", &cfg.SecretKeyParameter)
 	str("logLevel", &cfg.LogLevel)
+	str("retention", &cfg.Retention)
 	num("logRetentionDays", &cfg.LogRetentionDays)
 	num("flowResultRetentionDays", &cfg.FlowResultRetentionDays)
 	num("apiMemoryMB", &cfg.APIMemoryMB)

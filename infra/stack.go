@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 
@@ -78,6 +79,10 @@ type StackConfig struct {
 	Alarms       bool
 	APIMemoryMB  int
 	TickMemoryMB int
+	// Retention is ORRERY_RETENTION of both functions (e.g. "30d"; empty:
+	// finished runs are kept). The API function stamps DynamoDB TTLs at
+	// terminal transitions; the scheduler's tick prunes what TTL misses.
+	Retention string
 }
 
 // DefaultStackConfig is the configuration `make deploy` uses.
@@ -119,6 +124,11 @@ func (c StackConfig) Validate() error {
 	}
 	if c.FlowResultRetentionDays < 1 {
 		return fmt.Errorf("flowResultRetentionDays must be at least 1, got %d", c.FlowResultRetentionDays)
+	}
+	if c.Retention != "" {
+		if _, err := shared.ParseRetention(c.Retention); err != nil {
+			return fmt.Errorf("retention: %w", err)
+		}
 	}
 	if c.APIMemoryMB < 128 || c.TickMemoryMB < 128 {
 		return fmt.Errorf("function memory must be at least 128 MB, got %d and %d", c.APIMemoryMB, c.TickMemoryMB)
@@ -162,12 +172,17 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 		shared.EnvSecretKeyParameter: jsii.String(paramName),
 		shared.EnvLogLevel:           jsii.String(cfg.LogLevel),
 	}
+	if cfg.Retention != "" {
+		env[shared.EnvRetention] = jsii.String(cfg.Retention)
+	}
 
 	arch := awslambda.Architecture_ARM_64()
 	if cfg.Arch == "x86_64" {
 		arch = awslambda.Architecture_X86_64()
 	}
-	newFunction := func(name, description string, memory int, timeout awscdk.Duration, tableActions []string) awslambda.Function {
+	newFunction := func(name, description string, memory int, timeout awscdk.Duration, tableActions []string, extraEnv map[string]*string) awslambda.Function {
+		fnEnv := maps.Clone(env)
+		maps.Copy(fnEnv, extraEnv)
 		logs := awslogs.NewLogGroup(stack, jsii.String(name+"Logs"), &awslogs.LogGroupProps{
 			Retention:     retention[cfg.LogRetentionDays],
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -184,7 +199,7 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(cfg.AssetDir, strings.ToLower(name))), nil),
 			MemorySize:   jsii.Number(float64(memory)),
 			Timeout:      timeout,
-			Environment:  &env,
+			Environment:  &fnEnv,
 			LogGroup:     logs,
 			// JSON logs with platform lines at WARN: Lambda drops the
 			// START/END/REPORT lines of every invocation (~350 bytes each,
@@ -200,10 +215,7 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 
 	// API Gateway HTTP APIs cap an integration at 30 s.
 	apiFn := newFunction("Api", "Orrery API: Prefect 2.7 REST API behind the HTTP API", cfg.APIMemoryMB,
-		awscdk.Duration_Seconds(jsii.Number(29)), apiTableActions)
-	tickFn := newFunction("Scheduler", "Orrery scheduler: scheduled, late and crashed runs, once a minute", cfg.TickMemoryMB,
-		awscdk.Duration_Seconds(jsii.Number(50)), schedulerTableActions)
-
+		awscdk.Duration_Seconds(jsii.Number(29)), apiTableActions, nil)
 	httpAPI := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		Description: jsii.String("Orrery: the Prefect 2.7 REST API (/api), docs (/docs) and UI (/)"),
 		// The $default route sends every path to the function, which routes itself.
@@ -212,6 +224,15 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 				PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
 			}),
 	})
+
+	// The scheduler's tick delivers notifications, whose links point at the
+	// UI the HTTP API serves. Only the scheduler gets the URL: the API
+	// function is the API's integration, so its URL in that function's own
+	// environment would be a dependency cycle.
+	tickFn := newFunction("Scheduler", "Orrery scheduler: scheduled, late and crashed runs, notifications, retention, once a minute", cfg.TickMemoryMB,
+		awscdk.Duration_Seconds(jsii.Number(50)), schedulerTableActions, map[string]*string{
+			shared.EnvUIURL: httpAPI.ApiEndpoint(),
+		})
 
 	// A tick that fails is not retried: the next one comes within a minute.
 	awsevents.NewRule(stack, jsii.String("SchedulerTick"), &awsevents.RuleProps{

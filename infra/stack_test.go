@@ -254,6 +254,13 @@ func TestStackResources(t *testing.T) {
 			}
 			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
 			wantKeys := []string{shared.EnvDatabaseURL, shared.EnvLogLevel, shared.EnvResultsURL, shared.EnvSecretKeyParameter}
+			if strings.HasPrefix(id, "Scheduler") {
+				// Notification links point at the UI the HTTP API serves.
+				wantKeys = append(wantKeys, shared.EnvUIURL)
+				if apiID, _ := tp.one(t, "AWS::ApiGatewayV2::Api"); !refsTo(env[shared.EnvUIURL], apiID) {
+					t.Errorf("%s: %s = %s, want the HTTP API's endpoint", id, shared.EnvUIURL, mustJSON(env[shared.EnvUIURL]))
+				}
+			}
 			var gotKeys []string
 			for k := range env {
 				gotKeys = append(gotKeys, k)
@@ -546,6 +553,7 @@ func TestStackVariants(t *testing.T) {
 		}},
 		{"settings reach the template", func(c *StackConfig) {
 			c.LogRetentionDays, c.FlowResultRetentionDays, c.LogLevel, c.SecretKeyParameter = 90, 7, "debug", "/custom/key"
+			c.Retention = "30d"
 		}, func(t *testing.T, tp template) {
 			for id, r := range tp.ofType("AWS::Logs::LogGroup") {
 				if r.Properties["RetentionInDays"] != float64(90) {
@@ -557,7 +565,7 @@ func TestStackVariants(t *testing.T) {
 			}
 			for id, r := range tp.ofType("AWS::Lambda::Function") {
 				env := r.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
-				if env[shared.EnvLogLevel] != "debug" || env[shared.EnvSecretKeyParameter] != "/custom/key" {
+				if env[shared.EnvLogLevel] != "debug" || env[shared.EnvSecretKeyParameter] != "/custom/key" || env[shared.EnvRetention] != "30d" {
 					t.Errorf("%s: environment %v", id, env)
 				}
 			}
@@ -594,6 +602,8 @@ func TestConfigFromContext(t *testing.T) {
 		{"not a bool", map[string]string{"destroyData": "yes please"}, "true or false", nil},
 		{"tiny memory", map[string]string{"schedulerMemoryMB": "64"}, "at least 128", nil},
 		{"zero result retention", map[string]string{"flowResultRetentionDays": "0"}, "at least 1", nil},
+		{"run retention", map[string]string{"retention": "30d"}, "", func(c StackConfig) bool { return c.Retention == "30d" }},
+		{"bad run retention", map[string]string{"retention": "a month"}, "retention: want a positive period", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
