@@ -75,7 +75,8 @@ function useFlowNames(runs: FlowRun[] | undefined) {
 }
 
 export function Dashboard() {
-  const range = query.value.get('range') || '24h';
+  const asked = query.value.get('range') || '24h';
+  const range = RANGES.some((r) => r.value === asked) ? asked : '24h';
   const secs = rangeSeconds(range, '24h') || 86400;
   const step = bucketSeconds(secs);
   // Align the window to the bucket size so reloads keep the same buckets.
