@@ -3,7 +3,7 @@
 // change, as 2.7's POST upserts by tag) and delete.
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
-import type { ConcurrencyLimit } from '../api/types';
+import type { ConcurrencyLimit, TaskRun } from '../api/types';
 import { useApi } from '../lib/hooks';
 import { href } from '../lib/router';
 import { PageHeader } from '../components/Layout';
@@ -84,6 +84,13 @@ function LimitDialog(props: { limit?: ConcurrencyLimit; onClose: () => void; onS
 export function ConcurrencyLimitsPage() {
   const limits = useApi((signal) => api.post<ConcurrencyLimit[]>('/concurrency_limits/filter', { limit: 200 }, { signal }), [], 5000);
   const [dialog, setDialog] = useState<{ limit?: ConcurrencyLimit } | null>(null);
+  // Slot holders by name (ids of one era share their leading digits).
+  const slotIds = [...new Set((limits.data ?? []).flatMap((l) => ((l.active_slots ?? []) as string[]).slice(0, 10)))].sort();
+  const holders = useApi(
+    (signal) => (slotIds.length ? api.post<TaskRun[]>('/task_runs/filter', { task_runs: { id: { any_: slotIds } }, limit: 200 }, { signal }) : Promise.resolve([])),
+    [slotIds.join()],
+  );
+  const holderName = new Map((holders.data ?? []).map((t) => [t.id!, t.name!]));
   const remove = async (l: ConcurrencyLimit) => {
     const ok = await confirm({
       title: 'Delete concurrency limit',
@@ -121,8 +128,8 @@ export function ConcurrencyLimitsPage() {
             {slots.length > 0 && (
               <div class="slot-list">
                 {slots.slice(0, 10).map((id) => (
-                  <a key={id} class="mono" href={href(`/flow-runs/task-run/${id}`)} title="Task run holding a slot">
-                    {id.slice(0, 8)}
+                  <a key={id} href={href(`/flow-runs/task-run/${id}`)} title={`Task run ${id} holds a slot`}>
+                    {holderName.get(id) ?? id}
                   </a>
                 ))}
                 {slots.length > 10 && <span class="muted">+{slots.length - 10} more</span>}

@@ -36,7 +36,7 @@ function useFlowStats(ids: string[]) {
       return out;
     },
     [ids.join()],
-    20000,
+    60000,
   );
 }
 
