@@ -156,7 +156,7 @@ type LogFilter struct {
 	FlowRunID *IDFilter    `json:"flow_run_id"`
 	TaskRunID *OptIDFilter `json:"task_run_id"`
 	// Text is Orrery's addition (2.7 has none): a search in the message.
-	Text *LogTextFilter `json:"text"`
+	Text *LogTextFilter `json:"text" description:"Orrery's text search in the message (not in 2.7)"`
 }
 
 // RunFilters are the cross-object filters flows, flow runs and task runs

@@ -18,7 +18,7 @@ import (
 // character is refused by the API (no backend stores one in a message:
 // PostgreSQL cannot) and matches nothing in a store.
 type LogTextFilter struct {
-	Query *string `json:"query" required:"true" nullable:"false" maxLength:"200" pattern:"^[^\\x00]*$"`
+	Query *string `json:"query" required:"true" nullable:"false" maxLength:"200" pattern:"^[^\\x00]*$" description:"A substring of the message, matched ignoring case; 1-2 characters need a flow_run_id any_ filter (and on DynamoDB every query does)"`
 }
 
 // MinIndexedTextQuery is the shortest text query the backends answer from
