@@ -1,11 +1,13 @@
 // Flow-run filters: URL query parameters <-> the API's filter body.
 //
 // Parameters (all optional, repeatable where plural):
-//   flow=<id>  deployment=<id>  tag=<tag>  state=<STATE_TYPE>|Late
+//   flow=<id>  deployment=<id>  tag=<tag>  queue=<work queue name>
+//   state=<STATE_TYPE>|<state name, e.g. Late>
 //   name=<substring>  range=1h|24h|7d|30d|all|custom  from=<ISO>  to=<ISO>
 //   sort=<FlowRunSort>  offset=<n>  limit=<n>
 import type { Schemas } from '../api/client';
 import { rangeSeconds } from '../components/FilterBar';
+import { STATE_TYPES, stateLabel, type StateType } from './states';
 
 export type FlowRunsFilterBody = Schemas['FlowRunFilterBody'];
 export type FlowRunSort = NonNullable<FlowRunsFilterBody['sort']>;
@@ -49,14 +51,55 @@ export function flowRunFilter(q: URLSearchParams, base: FlowRunsFilterBody = {},
   if (tags.length) fr.tags = { all_: tags };
   const name = q.get('name');
   if (name) fr.name = { like_: name };
+  // state= holds types (FAILED) and state names (Late, AwaitingRetry):
+  // a run matches either.
   const states = q.getAll('state');
-  const types = states.filter((s) => s !== 'Late') as NonNullable<NonNullable<Schemas['StateFilter']['type']>['any_']>;
-  if (states.includes('Late')) {
-    // Late is a SCHEDULED state's name: or-ed with the chosen types.
-    fr.state = types.length ? { operator: 'or_', type: { any_: types }, name: { any_: ['Late'] } } : { name: { any_: ['Late'] } };
+  const types = states.filter((x) => (STATE_TYPES as string[]).includes(x)) as StateType[];
+  const names = states.filter((x) => !(STATE_TYPES as string[]).includes(x));
+  if (names.length) {
+    fr.state = types.length ? { operator: 'or_', type: { any_: types }, name: { any_: names } } : { name: { any_: names } };
   } else if (types.length) fr.state = { type: { any_: types } };
+  const queues = q.getAll('queue');
+  if (queues.length) fr.work_queue_name = { any_: queues };
   const w = timeWindow(q, rangeFallback);
   if (w.after || w.before) fr.expected_start_time = { after_: w.after ?? null, before_: w.before ?? null };
   if (Object.keys(fr).length) body.flow_runs = fr;
   return body;
+}
+
+/** URL parameters a saved search keeps. */
+export const SEARCH_PARAMS = ['flow', 'deployment', 'tag', 'queue', 'state', 'name', 'range', 'from', 'to', 'sort'];
+
+export type SavedSearchFilter = Schemas['SavedSearchFilter'];
+
+/**
+ * A saved search's filters from URL parameters, in the stock 2.7 UI's
+ * shape (object "flowRun", property = its filter key, value = the
+ * selection; states by name), so either UI can apply the other's
+ * searches. Our extra keys (name, range, …) are properties the 2.7 UI
+ * ignores.
+ */
+export function toSavedFilters(q: URLSearchParams): SavedSearchFilter[] {
+  return SEARCH_PARAMS.filter((p) => q.has(p)).map((p) => {
+    let value: unknown = q.getAll(p);
+    if (p === 'state') value = q.getAll(p).map((x) => ((STATE_TYPES as string[]).includes(x) ? stateLabel(x) : x));
+    if (['name', 'range', 'from', 'to', 'sort'].includes(p)) value = q.get(p);
+    return { object: 'flowRun', property: p === 'queue' ? 'workQueue' : p, type: '', operation: '', value };
+  });
+}
+
+/** URL parameters from a saved search's filters (ours or the 2.7 UI's). */
+export function fromSavedFilters(filters: SavedSearchFilter[]): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const f of filters) {
+    const prop = f.property === 'workQueue' ? 'queue' : f.property;
+    if (!prop || !SEARCH_PARAMS.includes(prop)) continue;
+    const vals = (Array.isArray(f.value) ? f.value : [f.value]).filter((v) => v !== null && v !== undefined && v !== '');
+    for (const v of vals) {
+      let s = String(v);
+      if (prop === 'state') s = STATE_TYPES.find((t) => t === s.toUpperCase() && stateLabel(t).toLowerCase() === s.toLowerCase()) ?? s;
+      q.append(prop, s);
+    }
+  }
+  return q;
 }

@@ -2,10 +2,10 @@
 // (see lib/runs.ts), with saved searches and bulk actions.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client';
-import type { Flow, Deployment, SavedSearch } from '../api/types';
+import type { Flow, Deployment, SavedSearch, WorkQueue } from '../api/types';
 import { useApi } from '../lib/hooks';
 import { query, setQuery, navigate, loc } from '../lib/router';
-import { FLOW_RUN_SORTS } from '../lib/runs';
+import { FLOW_RUN_SORTS, SEARCH_PARAMS, toSavedFilters, fromSavedFilters } from '../lib/runs';
 import { STATE_TYPES, STATE_COLORS, stateLabel } from '../lib/states';
 import { fromInputValue, toInputValue, zoneLabel } from '../lib/time';
 import { PageHeader } from '../components/Layout';
@@ -14,8 +14,7 @@ import { FlowRunsList } from '../components/FlowRunsList';
 import { Dialog, confirm } from '../components/Dialog';
 import { toast, toastError } from '../components/Toast';
 
-/** URL parameters a saved search keeps. */
-const FILTER_PARAMS = ['flow', 'deployment', 'tag', 'state', 'name', 'range', 'from', 'to', 'sort'];
+const FILTER_PARAMS = SEARCH_PARAMS;
 
 function SavedSearches() {
   const searches = useApi((signal) => api.post<SavedSearch[]>('/saved_searches/filter', { limit: 200 }, { signal }), []);
@@ -25,23 +24,11 @@ function SavedSearches() {
   const hasFilters = FILTER_PARAMS.some((p) => current.has(p));
 
   const apply = (s: SavedSearch) => {
-    const q = new URLSearchParams();
-    for (const f of s.filters ?? []) {
-      if (!f.property || !FILTER_PARAMS.includes(f.property)) continue;
-      const vals = Array.isArray(f.value) ? f.value : [f.value];
-      vals.forEach((v) => q.append(f.property!, String(v)));
-    }
-    const str = q.toString();
+    const str = fromSavedFilters(s.filters ?? []).toString();
     navigate('/flow-runs' + (str ? '?' + str : ''));
   };
   const save = async () => {
-    const filters = FILTER_PARAMS.filter((p) => current.has(p)).map((p) => ({
-      object: 'flow_run',
-      property: p,
-      type: 'string',
-      operation: 'any',
-      value: current.getAll(p),
-    }));
+    const filters = toSavedFilters(current);
     try {
       await api.put('/saved_searches/', { name: name.trim(), filters });
       toast(`Saved “${name.trim()}”`);
@@ -110,6 +97,7 @@ export function FlowRunsPage() {
   const q = query.value;
   const flows = useApi((signal) => api.post<Flow[]>('/flows/filter', { sort: 'NAME_ASC', limit: 200 }, { signal }), []);
   const deps = useApi((signal) => api.post<Deployment[]>('/deployments/filter', { sort: 'NAME_ASC', limit: 200 }, { signal }), []);
+  const queues = useApi((signal) => api.post<WorkQueue[]>('/work_queues/filter', { limit: 200 }, { signal }), []);
   const range = q.get('range') || 'all';
   return (
     <div data-testid="page-flow-runs">
@@ -118,6 +106,7 @@ export function FlowRunsPage() {
         <TextFilter param="name" label="Name contains" placeholder="run name" />
         <SelectFilter param="flow" label="Flow" anyLabel="All flows" options={(flows.data ?? []).map((f) => ({ value: f.id!, label: f.name! }))} />
         <SelectFilter param="deployment" label="Deployment" anyLabel="All deployments" options={(deps.data ?? []).map((d) => ({ value: d.id!, label: d.name! }))} />
+        <SelectFilter param="queue" label="Work queue" anyLabel="All queues" options={(queues.data ?? []).map((w) => ({ value: w.name!, label: w.name! }))} />
         <TagsFilter param="tag" label="Tags (all of)" />
         <SelectFilter param="range" label="Expected start" fallback="all" options={[...TIME_RANGES.map((r) => ({ value: r.value, label: r.label })), { value: 'custom', label: 'Custom…' }]} />
         {range === 'custom' && (
