@@ -16,12 +16,19 @@ import { orderedProps, type JSONSchema } from './deployments-schema-form';
 import { BlockIcon, referenceFields, secretFields } from './blocks-common';
 import { CopyBox } from './settings';
 
+/** "image_pull_policy" -> "Image Pull Policy" (for fields without a title). */
+function humanize(k: string): string {
+  return k.replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+}
+
 function Value(props: { v: unknown; secret: boolean }) {
   const v = props.v;
   if (v === undefined || v === null) return <span class="muted">not set</span>;
   if (props.secret) return <span class="mono" data-testid="secret-value">{typeof v === 'string' ? v : '********'}</span>;
   if (typeof v === 'string') return <span class="mono">{v}</span>;
   if (typeof v === 'number' || typeof v === 'boolean') return <span class="mono">{String(v)}</span>;
+  const text = JSON.stringify(v);
+  if (text.length <= 80) return <span class="mono">{text}</span>;
   return <JsonView value={v} />;
 }
 
@@ -94,7 +101,7 @@ export function BlockPage(props: { id: string }) {
                       {known.map(([k, s]) => (
                         <Fragment key={k}>
                           <dt title={s.description}>
-                            {s.title ?? k}
+                            {s.title ?? humanize(k)}
                           </dt>
                           <dd data-field={k}>
                             {refs.has(k) ? (

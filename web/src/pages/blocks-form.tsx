@@ -12,10 +12,12 @@ import { navigate, href } from '../lib/router';
 import { PageHeader } from '../components/Layout';
 import { Loader } from '../components/Status';
 import { toast } from '../components/Toast';
-import { SchemaForm, cleanValue, defaultsFor, errorsByField, findBadJSON, pathKey, type JSONSchema, type Path } from './deployments-schema-form';
+import { SchemaForm, fieldTestId, cleanValue, defaultsFor, errorsByField, findBadJSON, pathKey, type JSONSchema, type Path } from './deployments-schema-form';
 import { BlockIcon, plainText, referenceFields, secretFields } from './blocks-common';
 
 const NAME_RULE = /^[a-z0-9-]+$/;
+/** The form's own field names: schema fields of the same name get test ids field-data.<name>. */
+const RESERVED = ['name'];
 
 function RefSelect(props: { slug: string; value: unknown; onChange: (v: unknown) => void; testid: string }) {
   const docs = useApi((signal) => api.get<BlockDocument[]>(`/block_types/slug/${encodeURIComponent(props.slug)}/block_documents`, { signal }), [props.slug]);
@@ -67,27 +69,31 @@ function BlockForm(props: {
     return d;
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
+  // The block's own name is not a schema field (a schema may have a "name" of its own).
+  const [nameError, setNameError] = useState<string | null>(null);
   const [other, setOther] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
 
   const override = (path: Path, _s: JSONSchema, value: unknown, onChange: (v: unknown) => void) => {
     if (path.length !== 1 || !refs.has(String(path[0]))) return undefined;
-    return <RefSelect slug={refs.get(String(path[0]))!} value={value} onChange={onChange} testid={`field-${pathKey(path)}`} />;
+    return <RefSelect slug={refs.get(String(path[0]))!} value={value} onChange={onChange} testid={fieldTestId({ reserved: RESERVED }, path)} />;
   };
 
   const submit = async (e: Event) => {
     e.preventDefault();
     const local: Record<string, string> = {};
+    let nameErr: string | null = null;
     if (!props.doc) {
-      if (!name.trim()) local.name = 'A name is required.';
-      else if (!NAME_RULE.test(name.trim())) local.name = 'Use lowercase letters, numbers and dashes only.';
+      if (!name.trim()) nameErr = 'A name is required.';
+      else if (!NAME_RULE.test(name.trim())) nameErr = 'Use lowercase letters, numbers and dashes only.';
     }
+    setNameError(nameErr);
     for (const p of findBadJSON(data)) local[pathKey(p)] = 'Fix this JSON before saving.';
     const required: string[] = Array.isArray(fields.required) ? fields.required : [];
     for (const k of required) if (data[k] === undefined && !refs.has(k)) local[k] = 'This field is required.';
     setErrors(local);
     setOther([]);
-    if (Object.keys(local).length) return;
+    if (Object.keys(local).length || nameErr) return;
     const clean = cleanValue(data) as Record<string, unknown>;
     setBusy(true);
     try {
@@ -111,7 +117,11 @@ function BlockForm(props: {
       if (err instanceof ApiError && err.details.length) {
         const r = errorsByField(err.details, ['body']);
         const f: Record<string, string> = {};
-        for (const [k, m] of Object.entries(r.fields)) f[k.startsWith('data.') ? k.slice(5) : k] = m;
+        for (const [k, m] of Object.entries(r.fields)) {
+          if (k.startsWith('data.')) f[k.slice(5)] = m;
+          else if (k === 'name') setNameError(m);
+          else r.other.push(`${k}: ${m}`);
+        }
         setErrors(f);
         setOther(r.other);
       } else setOther([err instanceof Error ? err.message : String(err)]);
@@ -128,19 +138,19 @@ function BlockForm(props: {
             {other.join('; ')}
           </div>
         )}
-        <label class={'field sf-field' + (errors.name ? ' has-error' : '')}>
+        <label class={'field sf-field' + (nameError ? ' has-error' : '')}>
           <span class="sf-label">
             Block name<span class="sf-req"> *</span>
           </span>
           <input value={name} disabled={!!props.doc} onInput={(e) => setName((e.target as HTMLInputElement).value)} data-testid="field-name" placeholder="my-block" />
           <span class="help">{props.doc ? 'A block keeps its name.' : `Lowercase letters, numbers and dashes; load it in code with ${props.type.name?.replace(/\s/g, '')}.load("name").`}</span>
-          {errors.name && (
+          {nameError && (
             <span class="field-error" data-testid="field-error-name">
-              {errors.name}
+              {nameError}
             </span>
           )}
         </label>
-        <SchemaForm schema={fields} value={data} onChange={setData} errors={errors} secretFields={secrets} renderOverride={override} empty="This block type has no fields." />
+        <SchemaForm schema={fields} value={data} onChange={setData} errors={errors} secretFields={secrets} renderOverride={override} reserved={RESERVED} empty="This block type has no fields." />
         {props.doc && secrets.length > 0 && <p class="muted help">Secret fields show ******** : leave them as they are to keep the stored value.</p>}
       </div>
       <div class="form-actions">

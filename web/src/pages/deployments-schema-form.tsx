@@ -188,6 +188,19 @@ interface Ctx {
   secret: string[];
   /** Field paths that are references to other block documents, with their choices. */
   renderOverride?: (path: Path, schema: JSONSchema, value: unknown, onChange: (v: unknown) => void) => ComponentChildren | undefined;
+  /** Top-level names whose test ids get a "data." prefix (see fieldTestId). */
+  reserved?: string[];
+}
+
+/**
+ * The data-testid of a field: field-<path> (field-error-<path> for its
+ * error). A top-level name in ctx.reserved (a name the surrounding form
+ * uses itself, like a block's "name") is prefixed with "data.", as the
+ * API's loc names it.
+ */
+export function fieldTestId(ctx: { reserved?: string[] }, path: Path, kind = 'field-'): string {
+  const reserved = ctx.reserved?.includes(String(path[0]));
+  return kind + (reserved ? 'data.' : '') + pathKey(path);
 }
 
 function isSecret(ctx: Ctx, path: Path): boolean {
@@ -207,8 +220,9 @@ export function SchemaForm(props: {
   secretFields?: string[];
   renderOverride?: Ctx['renderOverride'];
   empty?: ComponentChildren;
+  reserved?: string[];
 }) {
-  const ctx: Ctx = { root: props.schema, errors: props.errors ?? {}, secret: props.secretFields ?? [], renderOverride: props.renderOverride };
+  const ctx: Ctx = { root: props.schema, errors: props.errors ?? {}, secret: props.secretFields ?? [], renderOverride: props.renderOverride, reserved: props.reserved };
   const root = resolve(props.schema, props.schema);
   const entries = orderedProps(root);
   if (!entries.length) return <div class="sf-empty muted">{props.empty ?? 'No fields.'}</div>;
@@ -261,7 +275,7 @@ function Field(props: FieldProps) {
       <div class={'sf-bare' + (err ? ' has-error' : '')}>
         {control}
         {err && (
-          <div class="field-error" data-testid={`field-error-${key}`}>
+          <div class="field-error" data-testid={fieldTestId(ctx, path, 'field-error-')}>
             {err}
           </div>
         )}
@@ -284,7 +298,7 @@ function Field(props: FieldProps) {
   // pydantic gives every Enum the description "An enumeration.": not help.
   const help = s.description && s.description !== 'An enumeration.' ? <span class="help">{s.description}</span> : null;
   const errorEl = err ? (
-    <span class="field-error" data-testid={`field-error-${key}`} role="alert">
+    <span class="field-error" data-testid={fieldTestId(ctx, path, 'field-error-')} role="alert">
       {err}
     </span>
   ) : null;
@@ -336,7 +350,7 @@ function optionLabel(o: JSONSchema): string {
 
 function Control(props: FieldProps & { kind: Kind }) {
   const { schema: s, value, onChange, path, ctx } = props;
-  const tid = `field-${pathKey(path)}`;
+  const tid = fieldTestId(ctx, path);
   switch (props.kind) {
     case 'enum': {
       const opts = s.enum as unknown[];
@@ -547,7 +561,7 @@ function ListControl(props: FieldProps & { kind: Kind }) {
     next[i] = v;
     onChange(next);
   };
-  const tid = `field-${pathKey(path)}`;
+  const tid = fieldTestId(ctx, path);
   return (
     <div class="sf-list" data-testid={tid}>
       {items.length === 0 && <div class="muted sf-list-empty">{props.value === undefined ? 'Not set (empty list when an item is added).' : 'Empty list.'}</div>}
@@ -624,7 +638,7 @@ function UnionControl(props: FieldProps & { kind: Kind }) {
   // type does not fit switches the type to one it fits.
   const fitting = guessOption(opts, value, ctx.root);
   if (value !== undefined && fitting >= 0 && guessOption([opts[chosen]], value, ctx.root) !== 0) setChosen(fitting);
-  const tid = `field-${pathKey(path)}`;
+  const tid = fieldTestId(ctx, path);
   const opt = opts[chosen] ? resolve(opts[chosen], ctx.root) : undefined;
   return (
     <div class="sf-union" data-testid={tid}>
