@@ -56,7 +56,7 @@ function RunForm(props: { dep: Deployment }) {
     () => (mergeValues(defaultsFor(schema, schema) ?? {}, d.parameters ?? {}) as Record<string, unknown>) ?? {},
   );
   const [mode, setMode] = useState<'form' | 'json'>(hasFields ? 'form' : 'json');
-  const [raw, setRaw] = useState('');
+  const [raw, setRaw] = useState(() => (hasFields ? '' : JSON.stringify(cleanValue(params), null, 2)));
   const [rawError, setRawError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [tags, setTags] = useState('');
@@ -209,6 +209,11 @@ function RunForm(props: { dep: Deployment }) {
           </>
         ) : (
           <div class="sf-raw">
+            <p class="muted help">
+              {hasFields
+                ? 'The parameters as one JSON object; values not given take the deployment\'s own.'
+                : "This deployment's flow declares no parameters (its schema lists none): write them as a JSON object, e.g. {\"name\": \"value\"}."}
+            </p>
             <textarea
               value={raw}
               spellcheck={false}
