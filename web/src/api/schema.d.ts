@@ -2103,6 +2103,7 @@ export interface components {
             sort?: "TIMESTAMP_ASC" | "TIMESTAMP_DESC" | "LEVEL_ASC" | "LEVEL_DESC" | "FLOW_RUN_ID_ASC" | "FLOW_RUN_ID_DESC" | "TASK_RUN_ID_ASC" | "TASK_RUN_ID_DESC" | null;
         };
         LogTextFilter: {
+            /** @description A substring of the message, matched ignoring case; 1-2 characters need a flow_run_id any_ filter (and on DynamoDB every query does) */
             query: string;
         };
         NameFilter: {
