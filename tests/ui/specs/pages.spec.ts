@@ -87,3 +87,13 @@ test('the flow run page: task runs, graph, timeline, subflows, parameters', asyn
   await page.reload();
   await expect(page.getByTestId('parameters')).toContainText('s3://orders/raw');
 });
+
+test('the dashboard at a laptop size (the README picture, docs/img/dashboard.png)', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/');
+  await expect(page.getByTestId('page-dashboard')).toBeVisible();
+  await expect(page.getByText('seed-scheduled').filter({ visible: true }).first()).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  // The viewport, not the full page: what a user sees on opening the UI.
+  await page.screenshot({ path: require('node:path').join(require('../lib/orrery').outDir, 'screenshots', 'readme-dashboard.png') });
+});
