@@ -89,7 +89,7 @@ test('the flow run page: task runs, graph, timeline, subflows, parameters', asyn
 });
 
 test('the dashboard at a laptop size (the README picture, docs/img/dashboard.png)', async ({ page }) => {
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.setViewportSize({ width: 1440, height: 960 });
   await page.goto('/');
   await expect(page.getByTestId('page-dashboard')).toBeVisible();
   await expect(page.getByText('seed-scheduled').filter({ visible: true }).first()).toBeVisible();
