@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { repoRoot, startOrrery } from '../lib/orrery';
+import { orreryBin, repoRoot, startOrrery } from '../lib/orrery';
 import { state } from '../lib/state';
 
 const REPS = Number(process.env.UI_REPORT_REPS || 7);
@@ -33,6 +33,15 @@ async function timeToUsable(page: Page, url: string): Promise<number> {
     { polling: 'raf', timeout: 120_000 },
   );
   return (await handle.jsonValue()) as number;
+}
+
+/** What `orrery --version` says of the binary measured. */
+function binVersion(): string {
+  try {
+    return execFileSync(orreryBin(), ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 const stats = (xs: number[]) => {
@@ -124,7 +133,7 @@ test.afterAll(async ({ browser }) => {
     'test` does not fail on them. Regenerate after UI changes.',
     '',
     `Machine: ${machine}.`,
-    `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Binary: \`${binVersion()}\`.`,
     '',
     '| Budget (issue 12) | Measured | |',
     '|---|---|---|',
