@@ -78,7 +78,6 @@ test('a custom run with parameters appears in the API', async ({ page }) => {
   // navigation to a page of another depth, the relative <base href> makes API
   // calls go to <page path>/api/... (404). Expected to fail until it is fixed;
   // Playwright then reports an unexpected pass, and this line goes.
-  test.fail(true, 'UI-FINDINGS U1a #5: API base path wrong after client-side navigation');
   const depId = seed().deployments['etl-pipeline/nightly'];
   await page.goto(`/deployments/deployment/${depId}`);
   await page.getByTestId('action-custom-run').click();
@@ -146,7 +145,6 @@ test('a block created from its schema reads back', async ({ page }) => {
   // navigation to a page of another depth, the relative <base href> makes API
   // calls go to <page path>/api/... (404). Expected to fail until it is fixed;
   // Playwright then reports an unexpected pass, and this line goes.
-  test.fail(true, 'UI-FINDINGS U1a #5: API base path wrong after client-side navigation');
   await page.goto('/blocks/catalog');
   await expect(page.getByTestId('page-blocks-catalog')).toBeVisible();
   await page.locator('[data-testid="block-type-card"][data-slug="json"]').getByTestId('action-create').click();
