@@ -15,6 +15,7 @@
 //	apiMemoryMB, schedulerMemoryMB  function memory (default 512, 256)
 //	destroyData             true: the table and bucket are deleted with the stack (default false: kept)
 //	retention               ORRERY_RETENTION of the functions, e.g. 30d (default: finished runs are kept)
+//	uiUrl                   ORRERY_UI_URL of the scheduler, for notification links (default: the HTTP API endpoint)
 //	synthesizer             default, or cli (no bootstrap roles: assets are published with the caller's
 //	                        credentials to the bootstrap bucket; used against emulators)
 package main
@@ -114,6 +115,7 @@ func configFromContext(get func(string) string) (StackConfig, error) {
 	str("secretKeyParameter", &cfg.SecretKeyParameter)
 	str("logLevel", &cfg.LogLevel)
 	str("retention", &cfg.Retention)
+	str("uiUrl", &cfg.UIURL)
 	num("logRetentionDays", &cfg.LogRetentionDays)
 	num("flowResultRetentionDays", &cfg.FlowResultRetentionDays)
 	num("apiMemoryMB", &cfg.APIMemoryMB)

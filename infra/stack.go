@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -83,6 +84,10 @@ type StackConfig struct {
 	// finished runs are kept). The API function stamps DynamoDB TTLs at
 	// terminal transitions; the scheduler's tick prunes what TTL misses.
 	Retention string
+	// UIURL is ORRERY_UI_URL of the scheduler function, for links in
+	// notifications: a custom domain in front of the HTTP API. Empty: the
+	// HTTP API's own endpoint.
+	UIURL string
 }
 
 // DefaultStackConfig is the configuration `make deploy` uses.
@@ -128,6 +133,11 @@ func (c StackConfig) Validate() error {
 	if c.Retention != "" {
 		if _, err := shared.ParseRetention(c.Retention); err != nil {
 			return fmt.Errorf("retention: %w", err)
+		}
+	}
+	if c.UIURL != "" {
+		if u, err := url.Parse(c.UIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("uiUrl must be an http(s) URL such as https://orrery.example.com, got %q", c.UIURL)
 		}
 	}
 	if c.APIMemoryMB < 128 || c.TickMemoryMB < 128 {
@@ -229,9 +239,13 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps, c
 	// UI the HTTP API serves. Only the scheduler gets the URL: the API
 	// function is the API's integration, so its URL in that function's own
 	// environment would be a dependency cycle.
+	uiURL := httpAPI.ApiEndpoint()
+	if cfg.UIURL != "" {
+		uiURL = jsii.String(cfg.UIURL)
+	}
 	tickFn := newFunction("Scheduler", "Orrery scheduler: scheduled, late and crashed runs, notifications, retention, once a minute", cfg.TickMemoryMB,
 		awscdk.Duration_Seconds(jsii.Number(50)), schedulerTableActions, map[string]*string{
-			shared.EnvUIURL: httpAPI.ApiEndpoint(),
+			shared.EnvUIURL: uiURL,
 		})
 
 	// A tick that fails is not retried: the next one comes within a minute.

@@ -553,7 +553,7 @@ func TestStackVariants(t *testing.T) {
 		}},
 		{"settings reach the template", func(c *StackConfig) {
 			c.LogRetentionDays, c.FlowResultRetentionDays, c.LogLevel, c.SecretKeyParameter = 90, 7, "debug", "/custom/key"
-			c.Retention = "30d"
+			c.Retention, c.UIURL = "30d", "https://orrery.example.com"
 		}, func(t *testing.T, tp template) {
 			for id, r := range tp.ofType("AWS::Logs::LogGroup") {
 				if r.Properties["RetentionInDays"] != float64(90) {
@@ -567,6 +567,9 @@ func TestStackVariants(t *testing.T) {
 				env := r.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 				if env[shared.EnvLogLevel] != "debug" || env[shared.EnvSecretKeyParameter] != "/custom/key" || env[shared.EnvRetention] != "30d" {
 					t.Errorf("%s: environment %v", id, env)
+				}
+				if u, ok := env[shared.EnvUIURL]; ok && u != "https://orrery.example.com" {
+					t.Errorf("%s: %s = %v", id, shared.EnvUIURL, u)
 				}
 			}
 			if !strings.Contains(tp.raw, ":parameter/custom/key") {
@@ -604,6 +607,8 @@ func TestConfigFromContext(t *testing.T) {
 		{"zero result retention", map[string]string{"flowResultRetentionDays": "0"}, "at least 1", nil},
 		{"run retention", map[string]string{"retention": "30d"}, "", func(c StackConfig) bool { return c.Retention == "30d" }},
 		{"bad run retention", map[string]string{"retention": "a month"}, "retention: want a positive period", nil},
+		{"ui url", map[string]string{"uiUrl": "https://orrery.example.com"}, "", func(c StackConfig) bool { return c.UIURL == "https://orrery.example.com" }},
+		{"bad ui url", map[string]string{"uiUrl": "orrery.example.com"}, "uiUrl must be an http(s) URL", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -16,6 +16,8 @@
 # (scripts/e2e-deploy-check.py: health, 401, a key, a write, a scheduler tick).
 # moto skips AWS::ApiGatewayV2::*, S3 bucket policies and CloudWatch alarms,
 # returns no stack outputs, never fires the rule and never runs the code.
+# Since it skips the HTTP API, the scheduler's ORRERY_UI_URL (by default a
+# Fn::GetAtt of the API's endpoint) is given as -c uiUrl.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -57,7 +59,7 @@ bash scripts/cdk.sh bootstrap "aws://$account/$AWS_REGION" --output "$cdk_out" \
   -c stackName="$stack" -c arch="$arch" -c assetDir="$asset_dir" >"$work/bootstrap.log" 2>&1 ||
   { cat "$work/bootstrap.log" >&2; exit 1; }
 STACK=$stack ARCH=$arch ASSET_DIR=$asset_dir CDK_OUT=$cdk_out REQUIRE_APPROVAL=never \
-  bash scripts/deploy.sh >"$work/deploy.log" 2>&1 || { cat "$work/deploy.log" >&2; exit 1; }
+  bash scripts/deploy.sh -c uiUrl=https://orrery-e2e.example >"$work/deploy.log" 2>&1 || { cat "$work/deploy.log" >&2; exit 1; }
 
 bin/stackctl functions -stack "$stack" -cdk-out "$cdk_out" -out "$out_json"
 echo "e2e-deploy: deployed $stack to moto at $AWS_ENDPOINT_URL in $(($(date +%s) - start))s; functions: $out_json" >&2
