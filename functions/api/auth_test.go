@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/orrery-dev/orrery/internal/app"
 	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/core"
 )
@@ -21,26 +15,9 @@ import (
 // (app.ForLambda, over DynamoDB in the emulator) and checks that keys are
 // required even with ORRERY_AUTH=false: the serverless shape always checks.
 func TestLambdaChecksAPIKeys(t *testing.T) {
-	ep := os.Getenv("ORRERY_TEST_DYNAMODB_ENDPOINT")
-	if ep == "" {
-		msg := "ORRERY_TEST_DYNAMODB_ENDPOINT is not set; run under scripts/with-backends.sh"
-		if os.Getenv("ORRERY_REQUIRE_BACKENDS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	table := "orrery-fn-auth-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-	t.Setenv("ORRERY_DATABASE_URL", "dynamodb://"+table+"?region=us-east-1&endpoint="+ep)
-	t.Setenv("ORRERY_RESULTS_URL", "file://"+filepath.Join(t.TempDir(), "results"))
-	t.Setenv("ORRERY_SECRET_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	t.Setenv("ORRERY_SECRET_KEY_PARAMETER", "")
 	t.Setenv("ORRERY_AUTH", "false")
+	a := lambdaApp(t, "orrery-fn-auth-")
 	ctx := context.Background()
-	a, _, err := app.ForLambda(ctx, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
 	write, _, err := auth.Create(ctx, a.Store, auth.CreateParams{Name: "ci", Scope: core.ScopeWrite, CreatedBy: "test"}, time.Now())
 	if err != nil {
 		t.Fatal(err)

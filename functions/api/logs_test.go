@@ -2,19 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/orrery-dev/orrery/internal/app"
 	"github.com/orrery-dev/orrery/internal/auth"
 	"github.com/orrery-dev/orrery/internal/core"
 )
@@ -24,26 +18,10 @@ import (
 // the proxy, which is what API Gateway returns — and a text search
 // without a run is refused with the reason.
 func TestLambdaLogSearchAndDownload(t *testing.T) {
-	ep := os.Getenv("ORRERY_TEST_DYNAMODB_ENDPOINT")
-	if ep == "" {
-		msg := "ORRERY_TEST_DYNAMODB_ENDPOINT is not set; run under scripts/with-backends.sh"
-		if os.Getenv("ORRERY_REQUIRE_BACKENDS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	table := "orrery-fn-logs-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-	t.Setenv("ORRERY_DATABASE_URL", "dynamodb://"+table+"?region=us-east-1&endpoint="+ep)
-	t.Setenv("ORRERY_RESULTS_URL", "file://"+filepath.Join(t.TempDir(), "results"))
-	t.Setenv("ORRERY_SECRET_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	t.Setenv("ORRERY_SECRET_KEY_PARAMETER", "")
+	a := lambdaApp(t, "orrery-fn-logs-")
 	ctx := context.Background()
-	a, _, err := app.ForLambda(ctx, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
 	keys := map[core.Scope]string{}
+	var err error
 	for _, sc := range []core.Scope{core.ScopeRead, core.ScopeWrite} {
 		if keys[sc], _, err = auth.Create(ctx, a.Store, auth.CreateParams{Name: string(sc), Scope: sc, CreatedBy: "test"}, time.Now()); err != nil {
 			t.Fatal(err)
