@@ -16,7 +16,6 @@ import (
 	"github.com/orrery-dev/orrery/internal/core"
 	"github.com/orrery-dev/orrery/internal/store"
 	"github.com/orrery-dev/orrery/internal/store/dynamo"
-	"github.com/orrery-dev/orrery/internal/store/storetest"
 	"github.com/orrery-dev/orrery/shared"
 )
 
@@ -249,13 +248,4 @@ func TestPruneReturnsPayloadKeys(t *testing.T) {
 			t.Fatalf("returned key %s holds nothing: %v", k, err)
 		}
 	}
-}
-
-// TestRetentionConformance is the suite's retention test on its own (it
-// also runs inside TestConformance).
-func TestRetentionConformance(t *testing.T) {
-	endpoint(t)
-	storetest.RunRetention(t, func(t *testing.T) store.Store {
-		return openTable(t, dynamo.Options{Blobs: newMemBlobs()})
-	})
 }

@@ -11,18 +11,7 @@ import (
 	"github.com/orrery-dev/orrery/internal/core"
 	"github.com/orrery-dev/orrery/internal/store"
 	"github.com/orrery-dev/orrery/internal/store/sqlite"
-	"github.com/orrery-dev/orrery/internal/store/storetest"
 )
-
-func TestLogs(t *testing.T) {
-	storetest.RunLogs(t, func(t *testing.T) store.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "orrery.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
-}
 
 // TestLogSearchAfterResetAndReopen: Reset drops the FTS table with its
 // shadow tables and recreates it; a reopened database keeps the index.

@@ -282,13 +282,3 @@ func testRetention(t *testing.T, s store.Store) {
 		t.Fatal("limit 0 accepted")
 	}
 }
-
-// RunRetention runs the suite's retention test alone, so
-// `go test -run Retention` reaches it on every backend.
-func RunRetention(t *testing.T, newStore Factory) {
-	t.Run("Retention", func(t *testing.T) {
-		s := newStore(t)
-		t.Cleanup(func() { s.Close() })
-		testRetention(t, s)
-	})
-}
