@@ -13,8 +13,9 @@ import (
 	"github.com/orrery-dev/orrery/internal/store"
 )
 
-// logTests are the log-area tests: part of Run, and runnable alone with
-// RunLogs (a backend's TestLogs, so `go test -run Log` reaches them).
+// logTests are the log-area tests: part of Run (`go test -run
+// 'Conformance.*/Log'` picks them out), and runnable alone with RunLogs,
+// which SQLite uses to run them again with every search on its index.
 var logTests = map[string]func(*testing.T, store.Store){
 	"LogTextSearch": testLogTextSearch,
 	"LogRunPages":   testRunLogsPage,
