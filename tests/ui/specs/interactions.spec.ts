@@ -74,10 +74,8 @@ test('log search finds a line and download returns the lines', async ({ page }) 
 });
 
 test('a custom run with parameters appears in the API', async ({ page }) => {
-  // Known bug, /work/briefs13/UI-FINDINGS.md "for U1a" #5: after a client-side
-  // navigation to a page of another depth, the relative <base href> makes API
-  // calls go to <page path>/api/... (404). Expected to fail until it is fixed;
-  // Playwright then reports an unexpected pass, and this line goes.
+  // Reached by client-side navigation from another page (a page of another
+  // depth): API calls must still go to the app's root.
   const depId = seed().deployments['etl-pipeline/nightly'];
   await page.goto(`/deployments/deployment/${depId}`);
   await page.getByTestId('action-custom-run').click();
@@ -141,10 +139,8 @@ test('a queue paused in the UI is paused in the API, and resumed', async ({ page
 });
 
 test('a block created from its schema reads back', async ({ page }) => {
-  // Known bug, /work/briefs13/UI-FINDINGS.md "for U1a" #5: after a client-side
-  // navigation to a page of another depth, the relative <base href> makes API
-  // calls go to <page path>/api/... (404). Expected to fail until it is fixed;
-  // Playwright then reports an unexpected pass, and this line goes.
+  // Reached by client-side navigation from another page (a page of another
+  // depth): API calls must still go to the app's root.
   await page.goto('/blocks/catalog');
   await expect(page.getByTestId('page-blocks-catalog')).toBeVisible();
   await page.locator('[data-testid="block-type-card"][data-slug="json"]').getByTestId('action-create').click();
