@@ -55,11 +55,13 @@ export function FlowRunsList(props: {
   rangeFallback?: string;
   /** Reload every n ms (0: never). */
   pollMs?: number;
+  /** Sort when ?sort= is absent (default: newest expected start first). */
+  defaultSort?: FlowRunSort;
 }) {
   const q = query.value;
   const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
   const limit = Math.min(200, Math.max(1, Number(q.get('limit') ?? props.pageSize ?? 50) || 50));
-  const sort = (q.get('sort') || 'EXPECTED_START_TIME_DESC') as FlowRunSort;
+  const sort = (q.get('sort') || props.defaultSort || 'EXPECTED_START_TIME_DESC') as FlowRunSort;
   const filter = flowRunFilter(q, props.base, props.rangeFallback ?? 'all');
   const key = JSON.stringify(filter);
   const runs = useApi((signal) => api.post<FlowRun[]>('/flow_runs/filter', { ...filter, sort, offset, limit }, { signal }), [key, sort, offset, limit], props.pollMs ?? 10000);

@@ -38,13 +38,18 @@ export function HistoryChart(props: { intervals: HistoryInterval[]; height?: num
     const opts: uPlot.Options = {
       width: el.clientWidth || 600,
       height: props.height ?? 180,
-      padding: [8, 8, 0, 0],
+      // Right padding keeps the last tick label (centred on its tick) whole.
+      padding: [8, 16, 0, 0],
       legend: { show: false },
       cursor: { y: false, points: { show: false } },
       // Time scale for round tick positions; labels come from our
       // formatter (chosen zone, 24-hour setting).
       tzDate: (ts) => (tz === 'utc' ? uPlot.tzDate(new Date(ts * 1000), 'UTC') : new Date(ts * 1000)),
-      scales: { x: { time: true, range: () => [xs[0] ?? 0, (xs[xs.length - 1] ?? 0) + step] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      // Bars start at their bucket's start (align 1), so the newest one
+      // needs its own bucket plus one more on the right: otherwise it sits
+      // on the edge and the axis labels stop short of it. The y headroom
+      // keeps the tallest bar off the top edge.
+      scales: { x: { time: true, range: () => [xs[0] ?? 0, (xs[xs.length - 1] ?? 0) + 2 * step] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
       axes: [
         { values: (_u, vals) => vals.map(fmtX), grid: { show: false }, size: 30, font: '11px system-ui' },
         { values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : '')), size: 40, font: '11px system-ui', grid: { stroke: '#eef1f4' } },

@@ -67,9 +67,10 @@ export function PageHeader(props: {
       <div class="page-header-main">
         {props.crumbs && (
           <div class="crumbs" data-testid="breadcrumbs">
-            {props.crumbs.map((c) => (
+            {props.crumbs.map((c, i) => (
               <span key={c.href}>
-                <a href={href(c.href)}>{c.label}</a> /{' '}
+                {i > 0 && <span class="sep"> / </span>}
+                <a href={href(c.href)}>{c.label}</a>
               </span>
             ))}
           </div>

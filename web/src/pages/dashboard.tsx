@@ -134,8 +134,14 @@ export function Dashboard() {
       />
       {(lateCount.data ?? 0) > 0 && (
         <div class="banner warn" data-testid="late-warning">
-          <strong>{lateCount.data} late run{lateCount.data === 1 ? '' : 's'}</strong>
-          <span>scheduled runs no agent has started on time — check that an agent polls their work queue.</span>
+          <span>
+            <strong>
+              {lateCount.data} late run{lateCount.data === 1 ? '' : 's'}
+            </strong>
+            {lateCount.data === 1
+              ? ': scheduled, but no agent started it on time. Check that an agent polls its work queue.'
+              : ': scheduled, but no agent started them on time. Check that an agent polls their work queues.'}
+          </span>
           <a href={href('/flow-runs?state=Late')}>Show late runs</a>
         </div>
       )}

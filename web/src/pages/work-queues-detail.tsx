@@ -183,7 +183,7 @@ export function WorkQueuePage(props: { id: string; edit?: boolean }) {
             </div>
             <h2>Runs waiting</h2>
             <p class="muted">Scheduled and pending runs sent to this queue (by its name).</p>
-            <FlowRunsList base={waitingFilter(q.name!)} testid="flow-runs-table" pageSize={25} />
+            <FlowRunsList base={waitingFilter(q.name!)} testid="flow-runs-table" pageSize={25} defaultSort="EXPECTED_START_TIME_ASC" />
             {editing && (
               <WorkQueueDialog
                 queue={q}
