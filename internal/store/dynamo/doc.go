@@ -332,9 +332,9 @@
 // state: one read per active policy and state) and deleted with it.
 // Known gaps: payloads of items that TTL deletes are left in the results
 // store (see Known limits below); a task run created after its flow run
-// finished gets a TTL only if it finishes itself; queued notifications
-// carry no TTL (they are written in the transition by notifications.go),
-// so after TTL removes their run they stay, ~0.6 KB each, listed by time.
+// finished gets a TTL only if it finishes itself. Queued notifications
+// carry a TTL of their creation plus the retention, set in the writes that
+// queue, claim and settle them (no extra write).
 //
 // # moto (the emulator the tests use) and its gaps
 //

@@ -188,7 +188,10 @@ func (s *Store) ListNotificationPolicies(ctx context.Context, q *store.Notificat
 
 // notificationItem is the item of n: its document inline (~0.6 KB), the
 // type partition by creation, and the pending partition while pending.
-func notificationItem(n *core.Notification) (item, error) {
+// With retention set it carries a TTL of its creation plus the retention,
+// set in the writes that happen anyway: a notification is delivered or
+// given up within hours, and its run expires about then too.
+func (s *Store) notificationItem(n *core.Notification) (item, error) {
 	doc, err := store.MarshalNotification(n)
 	if err != nil {
 		return nil, err
@@ -204,6 +207,9 @@ func notificationItem(n *core.Notification) (item, error) {
 		it[shared.DynamoG4PK], it[shared.DynamoG4SK] = sv(gPending), sv(ts(due)+"#"+id)
 	}
 	it[attrDoc] = sv(string(doc))
+	if v := s.expiry(n.Created.Time); v != nil {
+		it[shared.DynamoTTL] = v
+	}
 	return it, nil
 }
 
@@ -241,7 +247,7 @@ func (s *Store) commitFlowRunWithNotifications(ctx context.Context, t *store.Flo
 			continue // one transaction may not touch an item twice
 		}
 		seen[n.ID] = true
-		nit, err := notificationItem(n)
+		nit, err := s.notificationItem(n)
 		if err != nil {
 			s.dropBlob(ctx, blob)
 			s.dropBlob(ctx, sblob)
@@ -346,7 +352,7 @@ func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, lease tim
 			continue
 		}
 		store.ApplyClaim(n, now, lease)
-		nit, err := notificationItem(n)
+		nit, err := s.notificationItem(n)
 		if err != nil {
 			return nil, err
 		}
@@ -384,7 +390,7 @@ func (s *Store) updateNotification(ctx context.Context, id uuid.UUID, change fun
 			return err
 		}
 		change(n)
-		nit, err := notificationItem(n)
+		nit, err := s.notificationItem(n)
 		if err != nil {
 			return err
 		}

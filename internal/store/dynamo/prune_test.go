@@ -249,3 +249,48 @@ func TestPruneReturnsPayloadKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestRetentionTTLOnNotifications: with retention set, a notification
+// queued with a transition carries a TTL of its creation plus the
+// retention, and keeps it when a claim rewrites the item.
+func TestRetentionTTLOnNotifications(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTable(t, dynamo.Options{})
+	s.SetRetention(30 * 24 * time.Hour)
+	fl, _, err := s.CreateFlow(ctx, &core.Flow{ID: uuid.New(), Name: "notified", Tags: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &ttlFixture{t: t, s: s, flow: fl.ID}
+	created := time.Now().Add(-time.Hour).Truncate(time.Second)
+	p, err := s.CreateNotificationPolicy(ctx, &core.FlowRunNotificationPolicy{ID: uuid.New(), Created: core.T(created), Updated: core.T(created),
+		IsActive: true, StateNames: []string{"Running"}, Tags: []string{}, BlockDocumentID: uuid.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.newRun(core.Pending, created, json.RawMessage(`{}`))
+	cur, err := s.GetFlowRun(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *cur
+	st := f.state(core.Running, created)
+	next.State, next.StateID, next.StateType, next.StateName = st, &st.ID, &st.Type, &st.Name
+	n := core.NewNotification(p, r.ID, st, core.T(created))
+	if err := s.CommitFlowRunTransition(ctx, &store.FlowRunTransition{Run: &next, ExpectedVersion: cur.Version, AppendState: true,
+		Notifications: []*core.Notification{n}}); err != nil {
+		t.Fatal(err)
+	}
+	key := "NT#" + n.ID.String() + " #"
+	want := created.Add(30 * 24 * time.Hour).Unix()
+	if got := ttls(t, s, s.Table())[key]; got != want {
+		t.Fatalf("queued: ttl %d, want %d", got, want)
+	}
+	if claimed, err := s.ClaimNotifications(ctx, time.Now(), time.Minute, 10); err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %d, %v", len(claimed), err)
+	}
+	if got := ttls(t, s, s.Table())[key]; got != want {
+		t.Fatalf("claimed: ttl %d, want %d", got, want)
+	}
+}
