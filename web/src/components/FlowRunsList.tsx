@@ -12,6 +12,7 @@ import { STATE_TYPES, stateLabel, type StateType } from '../lib/states';
 import { DataTable, Pagination, type Column } from './DataTable';
 import { StateBadge } from './StateBadge';
 import { Time, Duration } from './Time';
+import { zoneLabel } from '../lib/time';
 import { ErrorView } from './Status';
 import { confirm, Dialog } from './Dialog';
 import { toast } from './Toast';
@@ -108,16 +109,16 @@ export function FlowRunsList(props: {
     { key: 'state', header: 'State', width: '9rem', render: (r) => <StateBadge type={r.state_type} name={r.state_name} /> },
     {
       key: 'start',
-      header: 'Start',
-      width: '17rem',
+      header: `Start (${zoneLabel()})`,
+      width: '13rem',
       render: (r) =>
         r.start_time ? (
           <span class="nowrap">
-            <Time value={r.start_time} />
+            <Time value={r.start_time} compact />
           </span>
         ) : (
           <span class="muted nowrap" title="Not started yet: the expected start">
-            <Time value={r.expected_start_time} /> <span class="small-text">(expected)</span>
+            <Time value={r.expected_start_time} compact /> <span class="small-text">(expected)</span>
           </span>
         ),
     },

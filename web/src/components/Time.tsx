@@ -3,12 +3,12 @@ import { formatDateTime, formatDuration, formatRelative, parseTime, zoneName } f
 import { timeZonePref, hourCyclePref } from '../lib/prefs';
 
 /** An instant in the chosen zone with its zone label; the ISO value is in the title. */
-export function Time(props: { value?: string | null; seconds?: boolean; relative?: boolean }) {
+export function Time(props: { value?: string | null; seconds?: boolean; relative?: boolean; /** Table cell: no zone, no current year. */ compact?: boolean }) {
   // Reading the signals subscribes this component to setting changes.
   void timeZonePref.value, hourCyclePref.value;
   const d = parseTime(props.value);
   if (!d) return <span class="muted">—</span>;
-  const text = formatDateTime(d, { seconds: props.seconds });
+  const text = formatDateTime(d, { seconds: props.seconds, compact: props.compact });
   return (
     <time dateTime={d.toISOString()} title={`${d.toISOString()} (${zoneName()})`} data-testid="time">
       {text}

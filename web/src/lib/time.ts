@@ -28,17 +28,22 @@ export function parseTime(t: string | Date | null | undefined): Date | null {
 }
 
 /** "2026-12-02 14:05:09 UTC" style, in the chosen zone, with the zone's short name. */
-export function formatDateTime(t: string | Date | null | undefined, opts: { seconds?: boolean } = {}): string {
+export function formatDateTime(t: string | Date | null | undefined, opts: { seconds?: boolean; compact?: boolean } = {}): string {
   const d = parseTime(t);
   if (!d) return '—';
-  const f = fmt(opts.seconds === false ? 'dtm' : 'dts', {
-    year: 'numeric',
+  // compact (table cells): no zone name, since the column header carries
+  // it, and no year when it is the current one, so a cell fits one line.
+  const utc = timeZonePref.value === 'utc';
+  const thisYear = (x: Date) => (utc ? x.getUTCFullYear() : x.getFullYear());
+  const withYear = !opts.compact || thisYear(d) !== thisYear(new Date());
+  const f = fmt(`${opts.seconds === false ? 'dtm' : 'dts'}${opts.compact ? (withYear ? 'cy' : 'c') : ''}`, {
+    year: withYear ? 'numeric' : undefined,
     month: 'short',
     day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     second: opts.seconds === false ? undefined : '2-digit',
-    timeZoneName: 'short',
+    timeZoneName: opts.compact ? undefined : 'short',
   });
   return f.format(d);
 }
