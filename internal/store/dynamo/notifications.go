@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -104,18 +105,31 @@ func (s *Store) changePolicies(ctx context.Context, change func(map[string]*core
 }
 
 func (s *Store) CreateNotificationPolicy(ctx context.Context, p *core.FlowRunNotificationPolicy) (*core.FlowRunNotificationPolicy, error) {
-	err := s.changePolicies(ctx, func(ps map[string]*core.FlowRunNotificationPolicy) error {
-		if _, ok := ps[p.ID.String()]; ok {
+	want, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	err = s.changePolicies(ctx, func(ps map[string]*core.FlowRunNotificationPolicy) error {
+		if old, ok := ps[p.ID.String()]; ok {
+			// The same policy already there is this call's own write,
+			// whose answer was lost and whose retry then failed its
+			// version condition: done, not a conflict.
+			if got, err := json.Marshal(old); err == nil && string(got) == string(want) {
+				return errAlreadyWritten
+			}
 			return core.Errorf(core.EConflict, "flow run notification policy %s already exists", p.ID)
 		}
 		ps[p.ID.String()] = p
 		return nil
 	})
-	if err != nil {
+	if err != nil && err != errAlreadyWritten {
 		return nil, err
 	}
 	return p, nil
 }
+
+// errAlreadyWritten ends a registry change that finds its work done.
+var errAlreadyWritten = errors.New("dynamo: already written")
 
 func (s *Store) GetNotificationPolicy(ctx context.Context, id uuid.UUID) (*core.FlowRunNotificationPolicy, error) {
 	ps, _, err := s.readPolicies(ctx)

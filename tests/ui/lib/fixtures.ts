@@ -19,6 +19,9 @@ export interface Guard {
   /** When true, requests off the origin are still aborted but not a
    *  failure (the stock 2.7.12 UI loads block logos from a CDN). */
   tolerateOffOrigin: boolean;
+  /** Console errors matching one of these are not a failure: only for
+   *  the stock 2.7.12 UI's own known defects, each named where it is set. */
+  tolerateConsole: RegExp[];
   /** Requests aborted for leaving the origin. */
   blocked: string[];
   /** What was recorded so far. */
@@ -39,6 +42,7 @@ function attach(page: Page, guard: Guard, problems: string[], allowed: Array<{ p
     if (m && isAllowed(where, Number(m[1]))) return;
     // The abort of an off-origin load is recorded (or tolerated) by the route.
     if (msg.text().includes('ERR_BLOCKED_BY_CLIENT') && where && new URL(where).origin !== guard.origin) return;
+    if (guard.tolerateConsole.some((re) => re.test(msg.text()))) return;
     problems.push(`console error: ${msg.text()}${where ? ` (${where})` : ''}`);
   });
   page.on('response', (resp) => {
@@ -71,6 +75,7 @@ export const test = base.extend<{ guard: Guard }>({
         origin: new URL(baseURL || process.env.UI_TEST_BASE_URL || 'http://127.0.0.1').origin,
         allow: (part, status) => allowed.push({ part, status }),
         tolerateOffOrigin: false,
+        tolerateConsole: [],
         blocked: [],
         problems: () => problems,
         apiCalls: [],

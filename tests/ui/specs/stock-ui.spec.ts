@@ -52,6 +52,13 @@ test.describe('stock Prefect 2.7.12 UI on Orrery', () => {
       // 2.7's block types carry remote logo URLs; this machine is air-gapped,
       // so those loads are aborted. The stock UI's own problem, not the API's.
       guard.tolerateOffOrigin = true;
+      // The stock radar sometimes throws "Cannot read properties of
+      // undefined (reading 'downstreamNodes')" in its computeLinks (about 2
+      // runs in 10, with the same seed): a race in the 2.7.12 UI's own
+      // code, not bad data — the graph response of a failing run (from its
+      // trace) is complete, every upstream id is a node of that same
+      // response. API failures still fail this test.
+      if (p.name === 'flow run radar') guard.tolerateConsole.push(/reading 'downstreamNodes'/);
       await page.goto(ui.url + p.path());
       await page.waitForLoadState('networkidle');
       for (const text of p.expectText()) {
