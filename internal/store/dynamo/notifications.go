@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -71,6 +70,9 @@ func (s *Store) readPolicies(ctx context.Context) (map[string]*core.FlowRunNotif
 
 // changePolicies reads the registry, applies change and writes it back on
 // condition that nobody else wrote it meanwhile (retried otherwise).
+// attrWriter holds the token of the registry's last writer.
+const attrWriter = "w"
+
 func (s *Store) changePolicies(ctx context.Context, change func(map[string]*core.FlowRunNotificationPolicy) error) error {
 	for attempt := 0; attempt < 20; attempt++ {
 		ps, ver, err := s.readPolicies(ctx)
@@ -91,12 +93,20 @@ func (s *Store) changePolicies(ctx context.Context, change func(map[string]*core
 		it := keyOf(pkPolicies, skSelf)
 		it[attrPolicies] = &types.AttributeValueMemberM{Value: m}
 		it[attrSlotVer] = nv(ver + 1)
+		// The writer's token tells this call's own write from another's
+		// when the condition fails on a retry: the SDK resends a put whose
+		// answer was lost, and the resent put finds the version it wrote.
+		token := uuid.NewString()
+		it[attrWriter] = sv(token)
 		cond, vals := "attribute_not_exists(pk)", item(nil)
 		if ver > 0 {
 			cond, vals = "sv = :v", item{":v": nv(ver)}
 		}
 		err = s.putItem(ctx, it, cond, vals)
 		if isCondFailed(err) {
+			if cur, rerr := s.getItem(ctx, pkPolicies, skSelf, true); rerr == nil && cur != nil && getS(cur, attrWriter) == token {
+				return nil // it landed
+			}
 			continue
 		}
 		return err
@@ -105,31 +115,18 @@ func (s *Store) changePolicies(ctx context.Context, change func(map[string]*core
 }
 
 func (s *Store) CreateNotificationPolicy(ctx context.Context, p *core.FlowRunNotificationPolicy) (*core.FlowRunNotificationPolicy, error) {
-	want, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	err = s.changePolicies(ctx, func(ps map[string]*core.FlowRunNotificationPolicy) error {
-		if old, ok := ps[p.ID.String()]; ok {
-			// The same policy already there is this call's own write,
-			// whose answer was lost and whose retry then failed its
-			// version condition: done, not a conflict.
-			if got, err := json.Marshal(old); err == nil && string(got) == string(want) {
-				return errAlreadyWritten
-			}
+	err := s.changePolicies(ctx, func(ps map[string]*core.FlowRunNotificationPolicy) error {
+		if _, ok := ps[p.ID.String()]; ok {
 			return core.Errorf(core.EConflict, "flow run notification policy %s already exists", p.ID)
 		}
 		ps[p.ID.String()] = p
 		return nil
 	})
-	if err != nil && err != errAlreadyWritten {
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
 }
-
-// errAlreadyWritten ends a registry change that finds its work done.
-var errAlreadyWritten = errors.New("dynamo: already written")
 
 func (s *Store) GetNotificationPolicy(ctx context.Context, id uuid.UUID) (*core.FlowRunNotificationPolicy, error) {
 	ps, _, err := s.readPolicies(ctx)
