@@ -19,6 +19,7 @@ import { VirtualList } from '../components/VirtualList';
 import { TaskTimeline } from '../components/TaskTimeline';
 import { TaskGraph } from '../components/TaskGraph';
 import { LogsView } from '../components/LogsView';
+import { StateHistory } from '../components/StateHistory';
 import { FlowRunsList, SetStateDialog, runDuration } from '../components/FlowRunsList';
 import { confirm } from '../components/Dialog';
 import { toast, toastError } from '../components/Toast';
@@ -33,34 +34,6 @@ const TABS = [
   ['states', 'State history'],
   ['details', 'Details'],
 ] as const;
-
-function StateHistory(props: { id: string; states: State[] }) {
-  if (!props.states.length) return <Empty title="No states recorded" />;
-  return (
-    <table class="data-table" data-testid="state-history">
-      <thead>
-        <tr>
-          <th>State</th>
-          <th>Time</th>
-          <th>Message</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.states.map((s) => (
-          <tr key={s.id} data-testid="state-history-row">
-            <td>
-              <StateBadge type={s.type} name={s.name} />
-            </td>
-            <td class="nowrap">
-              <Time value={s.timestamp} />
-            </td>
-            <td class="pre-wrap">{s.message ?? <span class="muted">—</span>}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 /** The task-runs table: client-side filter over the graph's nodes, windowed. */
 function TaskRunsTable(props: { nodes: GraphNode[] }) {
@@ -347,7 +320,7 @@ export function FlowRunPage(props: { id: string }) {
         {tab === 'task-runs' && <Loader state={graph}>{(g) => <TaskRunsTable nodes={g} />}</Loader>}
         {tab === 'subflows' && <Subflows id={props.id} />}
         {tab === 'parameters' && <JsonView value={r.parameters ?? {}} testid="parameters" />}
-        {tab === 'states' && <Loader state={states}>{(s) => <StateHistory id={props.id} states={s} />}</Loader>}
+        {tab === 'states' && <Loader state={states}>{(s) => <StateHistory states={s} />}</Loader>}
         {tab === 'details' && <Details run={r} flow={flow.data} deployment={dep.data} />}
       </div>
       {setting && (

@@ -11,6 +11,7 @@ import { StateBadge } from '../components/StateBadge';
 import { Time, Duration } from '../components/Time';
 import { JsonView } from '../components/JsonView';
 import { LogsView } from '../components/LogsView';
+import { StateHistory } from '../components/StateHistory';
 import { runDuration } from '../components/FlowRunsList';
 
 const TABS = [
@@ -132,34 +133,7 @@ export function TaskRunPage(props: { id: string }) {
       <div class="card tab-body">
         {tab === 'logs' && <LogsView taskRunId={props.id} flowRunId={r.flow_run_id ?? undefined} live={live} />}
         {tab === 'inputs' && <Inputs run={r} />}
-        {tab === 'states' && (
-          <Loader state={states}>
-            {(s) => (
-              <table class="data-table" data-testid="state-history">
-                <thead>
-                  <tr>
-                    <th>State</th>
-                    <th>Time</th>
-                    <th>Message</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.map((x) => (
-                    <tr key={x.id} data-testid="state-history-row">
-                      <td>
-                        <StateBadge type={x.type} name={x.name} />
-                      </td>
-                      <td class="nowrap">
-                        <Time value={x.timestamp} />
-                      </td>
-                      <td class="pre-wrap">{x.message ?? <span class="muted">—</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </Loader>
-        )}
+        {tab === 'states' && <Loader state={states}>{(s) => <StateHistory states={s} />}</Loader>}
         {tab === 'details' && (
           <dl class="kv" data-testid="run-details">
             <dt>ID</dt>
